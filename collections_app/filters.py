@@ -1,0 +1,75 @@
+"""Worklist filters (django-filter). The queryset is already scoped by the selector."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import FLAG_FIELDS, Address, Bucket, Case, PromiseToPay
+from .roles import Role, role_of
+from .selectors import collectors_for_user
+
+NO_PROMISE = "none"
+
+
+def _districts(request):
+    return [(d, d) for d in Address.objects.order_by("district").values_list("district", flat=True).distinct()]
+
+
+class WorklistFilter(django_filters.FilterSet):
+    bucket = django_filters.MultipleChoiceFilter(label=_("Bucket"), choices=Bucket.choices)
+    district = django_filters.ChoiceFilter(
+        label=_("District"), choices=_districts, method="filter_district"
+    )
+    promise = django_filters.ChoiceFilter(
+        label=_("Promise"),
+        choices=[(NO_PROMISE, _("No promise")), *PromiseToPay.Status.choices],
+        method="filter_promise",
+    )
+    flagged = django_filters.BooleanFilter(label=_("Flagged"), method="filter_flagged")
+    collector = django_filters.ModelChoiceFilter(
+        label=_("Collector"), field_name="assigned_collector", queryset=None
+    )
+    sort = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(
+            ("dpd", "dpd"),
+            ("overdue_amount", "overdue"),
+            ("last_contact_at", "last_contact"),
+            ("next_visit_at", "next_visit"),
+            ("priority", "priority"),
+        ),
+        field_labels={
+            "dpd": _("Days past due"),
+            "overdue_amount": _("Total overdue"),
+            "last_contact_at": _("Last contact"),
+            "next_visit_at": _("Next visit"),
+            "priority": _("Priority"),
+        },
+    )
+
+    class Meta:
+        model = Case
+        fields = []
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if role_of(user) is Role.COLLECTOR:
+            del self.filters["collector"]
+        else:
+            self.filters["collector"].queryset = collectors_for_user(user=user)
+
+    def filter_district(self, queryset, name, value):
+        return queryset.filter(
+            borrower__addresses__is_primary=True, borrower__addresses__district=value
+        )
+
+    def filter_promise(self, queryset, name, value):
+        if value == NO_PROMISE:
+            return queryset.filter(promise_status__isnull=True)
+        return queryset.filter(promise_status=value)
+
+    def filter_flagged(self, queryset, name, value):
+        any_flag = Q()
+        for field, _label in FLAG_FIELDS:
+            any_flag |= Q(**{f"borrower__{field}": True})
+        return queryset.filter(any_flag) if value else queryset.exclude(any_flag)

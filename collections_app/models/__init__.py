@@ -1,0 +1,46 @@
+"""The core ledger: borrowers, loans, repayments, cases, teams."""
+
+from .base import Bucket, TimeStampedModel
+from .borrowers import (
+    FLAG_FIELDS,
+    Address,
+    Borrower,
+    Consent,
+    ContactPerson,
+    Jurisdiction,
+    LocationType,
+    SensitiveDate,
+)
+from .cases import (
+    Case,
+    CaseAssignment,
+    PromiseToPay,
+    RepaymentPlan,
+    RepaymentPlanInstallment,
+)
+from .loans import BucketChange, Installment, Loan, Repayment
+from .staff import StaffProfile, Team
+
+__all__ = [
+    "FLAG_FIELDS",
+    "Address",
+    "Borrower",
+    "Bucket",
+    "BucketChange",
+    "Case",
+    "CaseAssignment",
+    "Consent",
+    "ContactPerson",
+    "Installment",
+    "Jurisdiction",
+    "Loan",
+    "LocationType",
+    "PromiseToPay",
+    "Repayment",
+    "RepaymentPlan",
+    "RepaymentPlanInstallment",
+    "SensitiveDate",
+    "StaffProfile",
+    "Team",
+    "TimeStampedModel",
+]

@@ -1,0 +1,36 @@
+"""Root URLconf (project) plus the ledger's own routes under the `collections_app` namespace."""
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import views
+
+app_name = "collections_app"
+
+ledger_patterns = [
+    path("cases/<uuid:public_id>/", views.case_detail, name="case_detail"),
+    path("cases/<uuid:public_id>/briefing/", views.case_briefing, name="case_briefing"),
+    path(
+        "cases/<uuid:public_id>/overdue-reason/",
+        views.case_overdue_reason,
+        name="case_overdue_reason",
+    ),
+    path("borrowers/<uuid:public_id>/", views.borrower_detail, name="borrower_detail"),
+    path("borrowers/<uuid:public_id>/reveal/", views.borrower_reveal, name="borrower_reveal"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("", include((ledger_patterns, "collections_app"))),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

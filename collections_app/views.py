@@ -1,0 +1,123 @@
+"""Ledger screens: worklist (home), case dossier, briefing, reveal. Thin function views."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from .filters import WorklistFilter
+from .forms import OverdueReasonForm, RevealForm
+from .roles import Role, role_of
+from .selectors import (
+    borrower_get_for_user,
+    briefing_for_case,
+    case_dossier,
+    case_get_for_user,
+    case_latest_for_borrower,
+    repayments_for_case,
+    worklist_for_user,
+)
+from .services.cases import case_set_overdue_reason
+from .services.pii import REVEAL_PERMISSION, pii_reveal
+
+REPAYMENTS_PER_PAGE = 20
+
+
+@require_GET
+@login_required
+def home(request):
+    """The worklist: a collector's own cases; a supervisor's teams'; everything for others."""
+    cases = worklist_for_user(user=request.user).order_by("-dpd", "id")
+    worklist = WorklistFilter(request.GET, queryset=cases, user=request.user)
+    page = Paginator(worklist.qs, settings.WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "collections_app/case_list.html",
+        {"filter": worklist, "page": page, "query": query.urlencode()},
+    )
+
+
+@require_GET
+@login_required
+def case_detail(request, public_id):
+    case = case_get_for_user(user=request.user, public_id=public_id)
+    return _render_dossier(request, case, OverdueReasonForm(instance=case))
+
+
+def _render_dossier(request, case, reason_form, status=200):
+    repayments = Paginator(repayments_for_case(case=case), REPAYMENTS_PER_PAGE).get_page(
+        request.GET.get("rpage")
+    )
+    context = {
+        "case": case,
+        "repayments": repayments,
+        "reason_form": reason_form,
+        "reveal_form": RevealForm(),
+        "can_edit_reason": role_of(request.user) in (Role.COLLECTOR, Role.SUPERVISOR, Role.ADMIN),
+        "can_reveal": request.user.has_perm(REVEAL_PERMISSION),
+        **case_dossier(case=case),
+    }
+    return render(request, "collections_app/case_detail.html", context, status=status)
+
+
+@require_POST
+@login_required
+@permission_required("collections_app.change_case", raise_exception=True)
+def case_overdue_reason(request, public_id):
+    case = case_get_for_user(user=request.user, public_id=public_id)
+    form = OverdueReasonForm(request.POST, instance=case)
+    if not form.is_valid():
+        return _render_dossier(request, case, form, status=400)
+    case_set_overdue_reason(
+        case=case,
+        reason=form.cleaned_data["overdue_reason"],
+        note=form.cleaned_data["overdue_reason_note"],
+        by=request.user,
+    )
+    messages.success(request, _("Overdue reason saved."))
+    return redirect(case)
+
+
+@require_GET
+@login_required
+def case_briefing(request, public_id):
+    case = case_get_for_user(user=request.user, public_id=public_id)
+    return render(
+        request,
+        "collections_app/case_briefing.html",
+        {"case": case, **briefing_for_case(case=case)},
+    )
+
+
+@require_GET
+@login_required
+def borrower_detail(request, public_id):
+    """A borrower's page is the dossier of their current (or latest) case."""
+    borrower = borrower_get_for_user(user=request.user, public_id=public_id)
+    return redirect(case_latest_for_borrower(user=request.user, borrower=borrower))
+
+
+@require_POST
+@login_required
+@permission_required(REVEAL_PERMISSION, raise_exception=True)
+def borrower_reveal(request, public_id):
+    borrower = borrower_get_for_user(user=request.user, public_id=public_id)
+    form = RevealForm(request.POST)
+    template = (
+        "collections_app/includes/_reveal.html"
+        if request.htmx
+        else "collections_app/borrower_reveal.html"
+    )
+    if not form.is_valid():
+        return render(request, template, {"form": form, "borrower": borrower}, status=400)
+    value = pii_reveal(user=request.user, borrower=borrower, **form.cleaned_data)
+    return render(
+        request,
+        template,
+        {"form": form, "borrower": borrower, "value": value, "field": form.cleaned_data["field"]},
+    )

@@ -1,0 +1,1 @@
+# Visits, notices, check-in/out and reports arrive with the booking issue.
