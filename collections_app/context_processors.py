@@ -1,5 +1,6 @@
-from .roles import Role, role_of
+from .roles import LABELS, Role, role_of
 
 
 def roles(request) -> dict:
-    return {"user_role": role_of(request.user), "Role": Role}
+    role = role_of(request.user)
+    return {"user_role": role, "user_role_label": LABELS.get(role, ""), "Role": Role}

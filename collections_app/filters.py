@@ -11,15 +11,27 @@ from .selectors import collectors_for_user
 NO_PROMISE = "none"
 
 
-def _districts(request):
-    return [(d, d) for d in Address.objects.order_by("district").values_list("district", flat=True).distinct()]
+def _districts(cases) -> list[tuple[str, str]]:
+    """Districts of the primary addresses of the cases in scope: what the filter matches.
+
+    Evaluated once per request (a callable would run again for validation and rendering)
+    and never offers districts from outside the user's portfolio.
+    """
+    districts = (
+        Address.objects.filter(is_primary=True, borrower__cases__in=cases.values("pk"))
+        .order_by("district")
+        .values_list("district", flat=True)
+        .distinct()
+    )
+    return [(d, d) for d in districts]
 
 
 class WorklistFilter(django_filters.FilterSet):
-    bucket = django_filters.MultipleChoiceFilter(label=_("Bucket"), choices=Bucket.choices)
-    district = django_filters.ChoiceFilter(
-        label=_("District"), choices=_districts, method="filter_district"
+    # No DISTINCT: no filter here joins a to-many relation (one primary address each).
+    bucket = django_filters.MultipleChoiceFilter(
+        label=_("Bucket"), choices=Bucket.choices, distinct=False
     )
+    district = django_filters.ChoiceFilter(label=_("District"), method="filter_district")
     promise = django_filters.ChoiceFilter(
         label=_("Promise"),
         choices=[(NO_PROMISE, _("No promise")), *PromiseToPay.Status.choices],
@@ -53,6 +65,7 @@ class WorklistFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.filters["district"].extra["choices"] = _districts(self.queryset)
         if role_of(user) is Role.COLLECTOR:
             del self.filters["collector"]
         else:

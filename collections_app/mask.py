@@ -42,7 +42,9 @@ def mask_name(value: str) -> str:
         return ""
     if " " in value:
         return " ".join(part[0] + MASK * (len(part) - 1) for part in value.split())
-    return value[0] + MASK * max(len(value) - 1, 1)
+    if len(value) == 1:
+        return MASK  # a one-character name is the whole name: show nothing of it
+    return value[0] + MASK * (len(value) - 1)
 
 
 MASKERS = {

@@ -1,6 +1,8 @@
 """The four roles are Django groups (created by migration 0002); one role per user."""
 
-from enum import StrEnum
+from enum import StrEnum, nonmember
+
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(StrEnum):
@@ -9,6 +11,17 @@ class Role(StrEnum):
     COMPLIANCE = "compliance"
     ADMIN = "admin"
 
+    # Templates compare `user_role == Role.COLLECTOR`; without this Django would call the
+    # class (`Role()` fails) and every such comparison would silently be false.
+    do_not_call_in_templates = nonmember(True)
+
+
+LABELS = {
+    Role.COLLECTOR: _("Collector"),
+    Role.SUPERVISOR: _("Supervisor"),
+    Role.COMPLIANCE: _("Compliance officer"),
+    Role.ADMIN: _("Administrator"),
+}
 
 # Highest first: a user in several groups acts with the widest role.
 PRECEDENCE = (Role.ADMIN, Role.COMPLIANCE, Role.SUPERVISOR, Role.COLLECTOR)

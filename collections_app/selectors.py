@@ -5,7 +5,8 @@ the teams they lead, compliance and admin everything. Anything outside scope is 
 """
 
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Case as SqlCase
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 
 from .models import (
@@ -91,7 +92,9 @@ def borrower_get_for_user(*, user, public_id) -> Borrower:
 
 def case_latest_for_borrower(*, user, borrower: Borrower) -> Case:
     cases = case_list_for_user(user=user).filter(borrower=borrower)
-    return get_object_or_404(cases.order_by("status", "-opened_on", "-id")[:1])
+    # The open case first ("closed" < "open", so ordering by the status text would not do).
+    open_first = SqlCase(When(status=Case.Status.OPEN, then=Value(0)), default=Value(1))
+    return get_object_or_404(cases.order_by(open_first, "-opened_on", "-id")[:1])
 
 
 def case_dossier(*, case: Case) -> dict:

@@ -1,5 +1,6 @@
 """Borrowers, their addresses, contact persons and sensitive dates."""
 
+import re
 import zoneinfo
 
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from .base import TimeStampedModel, public_id_field, status_valid
 
 WEEKDAYS = range(7)  # 0 = Monday … 6 = Sunday, as in the compliance contract
+HHMM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 
 
 class Jurisdiction(models.TextChoices):
@@ -63,8 +65,8 @@ def validate_no_visit_windows(value) -> None:
             raise ValidationError(_("Weekdays are numbers 0 (Monday) to 6 (Sunday)."))
         for key in ("start", "end"):
             text = window[key]
-            hh, _sep, mm = str(text).partition(":")
-            if not (hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60):
+            # Exactly two digits each, so that the string comparison below is chronological.
+            if not (isinstance(text, str) and HHMM.fullmatch(text)):
                 raise ValidationError(_("Times are HH:MM, got %(v)s."), params={"v": text})
         if window["start"] >= window["end"]:
             raise ValidationError(_("A no-visit window must end after it starts."))

@@ -10,6 +10,7 @@ from .base import Bucket, TimeStampedModel, money_field, non_negative, public_id
 from .borrowers import Borrower
 
 ZERO = Decimal("0.00")
+HALF_CENT = Decimal("0.005")
 
 
 class LoanProduct(models.TextChoices):
@@ -84,6 +85,9 @@ class Loan(TimeStampedModel):
         return self.account_number
 
 
+_DUE_SUM = F("principal_due") + F("interest_due") + F("fee_due")
+
+
 class Installment(models.Model):
     loan = models.ForeignKey(
         Loan, verbose_name=_("loan"), on_delete=models.CASCADE, related_name="installments"
@@ -106,8 +110,12 @@ class Installment(models.Model):
             non_negative("principal_due", "installment_principal_non_negative"),
             non_negative("interest_due", "installment_interest_non_negative"),
             non_negative("fee_due", "installment_fee_non_negative"),
+            # Within half a cent, not "=": SQLite keeps decimals as floats, where
+            # 833.10 + 41.20 != 874.30. On PostgreSQL (exact numeric) this is equality.
             models.CheckConstraint(
-                condition=Q(amount_due=F("principal_due") + F("interest_due") + F("fee_due")),
+                condition=Q(
+                    amount_due__gt=_DUE_SUM - HALF_CENT, amount_due__lt=_DUE_SUM + HALF_CENT
+                ),
                 name="installment_amount_is_sum",
             ),
             models.CheckConstraint(

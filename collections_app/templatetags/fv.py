@@ -3,8 +3,10 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
+from django.utils.dates import WEEKDAYS_ABBR
 
 from collections_app import mask
+from collections_app.models import Consent, LocationType, PromiseToPay
 
 register = template.Library()
 
@@ -35,3 +37,25 @@ def bucket_class(bucket: str) -> str:
     if n <= 2:
         return "warning"
     return "danger"
+
+
+@register.simple_tag
+def promise_label(status: str) -> str:
+    """The translated label of a promise status code (annotations carry bare codes)."""
+    return PromiseToPay.Status(status).label
+
+
+@register.simple_tag
+def weekday_names(days: list[int]) -> str:
+    """[5, 6] → "Sat, Sun" in the active language (0 = Monday, as in the rules contract)."""
+    return ", ".join(str(WEEKDAYS_ABBR[d]) for d in days)
+
+
+@register.simple_tag
+def location_label(code: str) -> str:
+    return LocationType(code).label if code in LocationType.values else code
+
+
+@register.simple_tag
+def consent_label(code: str) -> str:
+    return Consent(code).label if code in Consent.values else code
