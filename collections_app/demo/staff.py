@@ -1,0 +1,118 @@
+"""Teams and demo users: one login per role plus the rest of the field force."""
+
+import random
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import AbstractUser, Group
+
+from collections_app.models import StaffProfile, Team
+from collections_app.roles import Role
+
+from .people import IdentityMint, given_name, new_uuid, surname
+
+DEMO_PASSWORD = "fieldvisit-demo"  # noqa: S105  (published demo login, not a secret)
+EMAIL_DOMAIN = "fieldvisit.example"
+
+# (team, districts it covers, collectors); the first team holds the demo collector.
+TEAMS = (
+    ("五华一组", ("五华区", "西山区", "安宁市"), 5),
+    ("盘龙一组", ("盘龙区", "东川区"), 4),
+    ("官渡一组", ("官渡区",), 4),
+    ("呈贡一组", ("呈贡区", "晋宁区"), 3),
+)
+# Which supervisor leads which teams (by index into TEAMS).
+SUPERVISORS = (("supervisor", (0, 1)), ("supervisor2", (2,)), ("supervisor3", (3,)))
+DEMO_COLLECTOR_WEIGHT = 1.5  # the demo login gets a fuller worklist than its colleagues
+
+
+@dataclass
+class TeamStaff:
+    team: Team
+    supervisor: AbstractUser
+    collectors: list[AbstractUser] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Staffing:
+    by_district: dict[str, TeamStaff]
+    users: list[AbstractUser]
+    logins: tuple[str, ...] = ("collector", "supervisor", "compliance", "admin")
+
+
+def collector_usernames() -> list[str]:
+    total = sum(size for _name, _districts, size in TEAMS)
+    return ["collector"] + [f"collector{n}" for n in range(2, total + 1)]
+
+
+def demo_usernames() -> list[str]:
+    supervisors = [name for name, _teams in SUPERVISORS]
+    return [*collector_usernames(), *supervisors, "compliance", "admin"]
+
+
+def create_staff(rng: random.Random, mint: IdentityMint) -> Staffing:
+    User = get_user_model()
+    password = make_password(DEMO_PASSWORD)  # hashed once: hashing is deliberately slow
+    plan: list[tuple[str, str, int | None]] = []  # username, role, team index
+    collector_names = iter(collector_usernames())
+    for index, (_name, _districts, size) in enumerate(TEAMS):
+        plan.extend((next(collector_names), Role.COLLECTOR, index) for _n in range(size))
+    plan.extend((name, Role.SUPERVISOR, teams[0]) for name, teams in SUPERVISORS)
+    plan.extend([("compliance", Role.COMPLIANCE, None), ("admin", Role.ADMIN, None)])
+
+    users = []
+    for username, role, _team in plan:
+        male = rng.random() < 0.55
+        users.append(
+            User(
+                username=username,
+                # The whole name in first_name: get_full_name() puts first_name first,
+                # which would print Chinese names back to front.
+                first_name=surname(rng) + given_name(rng, male=male),
+                email=f"{username}@{EMAIL_DOMAIN}",
+                password=password,
+                is_staff=role == Role.ADMIN,
+                is_superuser=role == Role.ADMIN,
+            )
+        )
+    User.objects.bulk_create(users)
+    by_username = {u.username: u for u in users}
+
+    teams = [
+        Team(public_id=new_uuid(rng), name=name, region="、".join(districts))
+        for name, districts, _size in TEAMS
+    ]
+    for username, team_indexes in SUPERVISORS:
+        for index in team_indexes:
+            teams[index].supervisor = by_username[username]
+    Team.objects.bulk_create(teams)
+
+    groups = {g.name: g.pk for g in Group.objects.filter(name__in=[r.value for r in Role])}
+    Membership = User.groups.through
+    Membership.objects.bulk_create(
+        Membership(user_id=user.pk, group_id=groups[role])
+        for user, (_u, role, _t) in zip(users, plan, strict=True)
+    )
+    StaffProfile.objects.bulk_create(
+        StaffProfile(
+            user_id=user.pk,
+            employee_number=f"KM{10001 + n}",
+            team=teams[team] if team is not None else None,
+            phone=mint.mobile(),
+        )
+        for n, (user, (_u, _role, team)) in enumerate(zip(users, plan, strict=True))
+    )
+
+    by_district: dict[str, TeamStaff] = {}
+    for index, (_name, districts, _size) in enumerate(TEAMS):
+        members = [by_username[u] for u, role, t in plan if role == Role.COLLECTOR and t == index]
+        staff = TeamStaff(
+            team=teams[index],
+            supervisor=teams[index].supervisor,
+            collectors=members,
+            weights=[DEMO_COLLECTOR_WEIGHT if u.username == "collector" else 1.0 for u in members],
+        )
+        by_district.update(dict.fromkeys(districts, staff))
+    return Staffing(by_district=by_district, users=users)
