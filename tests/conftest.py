@@ -1,0 +1,117 @@
+"""Personas (healthchecks style): a collector with a case, another collector, their
+supervisor, a supervisor of another team, compliance, admin, and a user with no role."""
+
+import pytest
+from django.test import Client
+
+from tests import factories as f
+
+
+@pytest.fixture
+def team(db):
+    return f.make_team(name="五华一组")
+
+
+@pytest.fixture
+def other_team(db):
+    return f.make_team(name="盘龙二组")
+
+
+@pytest.fixture
+def supervisor(team):
+    user = f.make_user(role="supervisor", username="supervisor")
+    team.supervisor = user
+    team.save()
+    return user
+
+
+@pytest.fixture
+def other_supervisor(other_team):
+    user = f.make_user(role="supervisor", username="other_supervisor")
+    other_team.supervisor = user
+    other_team.save()
+    return user
+
+
+@pytest.fixture
+def agent(team):
+    return f.make_user(role="collector", team=team, username="agent")
+
+
+@pytest.fixture
+def other_agent(other_team):
+    return f.make_user(role="collector", team=other_team, username="other_agent")
+
+
+@pytest.fixture
+def compliance_officer(db):
+    return f.make_user(role="compliance", username="officer")
+
+
+@pytest.fixture
+def admin_user(db):
+    return f.make_user(role="admin", username="boss", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def outsider(db):
+    """Logged in, but in no role group."""
+    return f.make_user(username="outsider")
+
+
+@pytest.fixture
+def case(agent, team):
+    """An open case assigned to `agent` in `team`, with an address, a contact and a loan."""
+    borrower = f.make_borrower(name="王小明", national_id="530102198805061234")
+    f.make_address(borrower=borrower)
+    f.make_contact(borrower=borrower)
+    f.make_loan(borrower=borrower, schedule=f.monthly(f.date(2026, 1, 15), 6, "1000.00"))
+    return f.make_case(borrower=borrower, assigned_collector=agent, team=team)
+
+
+@pytest.fixture
+def other_case(other_agent, other_team):
+    borrower = f.make_borrower(name="赵六")
+    f.make_address(borrower=borrower, district="盘龙区")
+    return f.make_case(borrower=borrower, assigned_collector=other_agent, team=other_team)
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def agent_client(agent):
+    return _client_for(agent)
+
+
+@pytest.fixture
+def other_agent_client(other_agent):
+    return _client_for(other_agent)
+
+
+@pytest.fixture
+def supervisor_client(supervisor):
+    return _client_for(supervisor)
+
+
+@pytest.fixture
+def other_supervisor_client(other_supervisor):
+    return _client_for(other_supervisor)
+
+
+@pytest.fixture
+def compliance_client(compliance_officer):
+    return _client_for(compliance_officer)
+
+
+@pytest.fixture
+def admin_client_(admin_user):
+    return _client_for(admin_user)
+
+
+@pytest.fixture
+def outsider_client(outsider):
+    return _client_for(outsider)
