@@ -124,6 +124,10 @@ def test_command_refuses_existing_data_and_bad_arguments(db):
     call_command("seed_demo", borrowers=5, seed=1, today="2026-03-15", stdout=_Sink())
     with pytest.raises(CommandError, match="--reset"):
         call_command("seed_demo", borrowers=5, seed=1, today="2026-03-15", stdout=_Sink())
+    out = _Sink()
+    call_command("seed_demo", borrowers=5, seed=2, if_empty=True, stdout=out)
+    assert "present" in out.text
+    assert Borrower.objects.count() == 5  # untouched: the first seed stays
     with pytest.raises(CommandError):
         call_command("seed_demo", borrowers=0, reset=True, stdout=_Sink())
     with pytest.raises(CommandError):

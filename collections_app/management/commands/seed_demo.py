@@ -34,8 +34,22 @@ class Command(BaseCommand):
             action="store_true",
             help=gettext_lazy("Delete all ledger data, teams and demo logins first."),
         )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help=gettext_lazy("Do nothing (and succeed) when data is already there."),
+        )
 
-    def handle(self, *args, borrowers: int, seed: int, today: str | None, reset: bool, **options):
+    def handle(
+        self,
+        *args,
+        borrowers: int,
+        seed: int,
+        today: str | None,
+        reset: bool,
+        if_empty: bool,
+        **options,
+    ):
         if borrowers < 1:
             raise CommandError(_("--borrowers must be at least 1."))
         try:
@@ -47,6 +61,10 @@ class Command(BaseCommand):
         try:
             summary = seed_demo(borrowers=borrowers, seed=seed, today=as_of, reset=reset)
         except DemoDataPresent as error:
+            if if_empty and not reset:
+                # `make run` seeds on first start only; later starts keep the user's changes.
+                self.stdout.write(_("Demo data present: left as it is."))
+                return
             raise CommandError(str(error)) from None
         buckets = " ".join(f"{b}:{n}" for b, n in summary.case_buckets.items())
         self.stdout.write(
