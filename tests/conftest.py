@@ -1,10 +1,42 @@
 """Personas (healthchecks style): a collector with a case, another collector, their
 supervisor, a supervisor of another team, compliance, admin, and a user with no role."""
 
+import importlib
+
 import pytest
 from django.test import Client
 
 from tests import factories as f
+
+
+@pytest.fixture(scope="module")
+def restore_roles(django_db_blocker):
+    """Put the role groups back after a module of transactional tests.
+
+    Transactional tests (live_server, transactional_db) empty every table afterwards, so
+    the groups that migration 0002 created would be gone for later tests and for the next
+    --reuse-db run. (The migration's own function is for the historical app registry.)
+    """
+    yield
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+
+    roles = importlib.import_module("collections_app.migrations.0002_roles")
+    with django_db_blocker.unblock():
+        for app_config in apps.get_app_configs():
+            create_permissions(app_config, verbosity=0)
+        for name, perms in roles.ROLES.items():
+            group, _created = Group.objects.get_or_create(name=name)
+            if perms is None:
+                group.permissions.set(Permission.objects.all())
+            else:
+                group.permissions.set(
+                    [
+                        Permission.objects.get(content_type__app_label=app, codename=codename)
+                        for app, codename in perms
+                    ]
+                )
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ Run with:
     CELERY_BROKER_URL=redis://127.0.0.1:6379/0 .venv/bin/pytest tests/collections_app/test_worker.py
 """
 
-import importlib
 import os
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from tests import factories as f
 
 pytestmark = [
     pytest.mark.worker,
+    pytest.mark.usefixtures("restore_roles"),  # transactional_db empties the role groups
     pytest.mark.skipif(
         not settings.CELERY_BROKER_URL,
         reason="needs a broker: set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0)",
@@ -34,36 +34,6 @@ pytestmark = [
         "(set DATABASE_URL=postgres://…)",
     ),
 ]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _restore_roles(django_db_blocker):
-    """Put the role groups back after transactional_db's flush.
-
-    The flush empties every table, so the groups migration 0002 created would be gone for
-    later tests and for the next --reuse-db run. Same as tests/e2e/conftest.py; the
-    migration's own function is for the historical app registry.
-    """
-    yield
-    from django.apps import apps
-    from django.contrib.auth.management import create_permissions
-    from django.contrib.auth.models import Group, Permission
-
-    roles = importlib.import_module("collections_app.migrations.0002_roles")
-    with django_db_blocker.unblock():
-        for app_config in apps.get_app_configs():
-            create_permissions(app_config, verbosity=0)
-        for name, perms in roles.ROLES.items():
-            group, _created = Group.objects.get_or_create(name=name)
-            if perms is None:
-                group.permissions.set(Permission.objects.all())
-            else:
-                group.permissions.set(
-                    [
-                        Permission.objects.get(content_type__app_label=app, codename=codename)
-                        for app, codename in perms
-                    ]
-                )
 
 
 def _test_database_url() -> str:

@@ -4,7 +4,6 @@ The browser is not downloaded by Playwright: it is /usr/bin/chromium. Without it
 journeys are skipped with a visible reason, unless E2E_REQUIRED=1 (CI) makes that a failure.
 """
 
-import importlib
 import os
 from pathlib import Path
 
@@ -72,30 +71,5 @@ def artifacts() -> Path:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _restore_roles(django_db_blocker):
-    """Put the role groups back after the live-server tests' flush.
-
-    live_server makes the tests transactional: afterwards every table is emptied, and the
-    groups that migration 0002 created would be gone for later tests and for the next
-    --reuse-db run. (The migration's own function is for the historical app registry.)
-    """
-    yield
-    from django.apps import apps
-    from django.contrib.auth.management import create_permissions
-    from django.contrib.auth.models import Group, Permission
-
-    roles = importlib.import_module("collections_app.migrations.0002_roles")
-    with django_db_blocker.unblock():
-        for app_config in apps.get_app_configs():
-            create_permissions(app_config, verbosity=0)
-        for name, perms in roles.ROLES.items():
-            group, _created = Group.objects.get_or_create(name=name)
-            if perms is None:
-                group.permissions.set(Permission.objects.all())
-            else:
-                group.permissions.set(
-                    [
-                        Permission.objects.get(content_type__app_label=app, codename=codename)
-                        for app, codename in perms
-                    ]
-                )
+def _roles_survive_the_flush(restore_roles):
+    """live_server makes these tests transactional: see restore_roles in tests/conftest.py."""
