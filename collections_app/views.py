@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .filters import WorklistFilter
 from .forms import OverdueReasonForm, RevealForm
+from .mask import mask_field
 from .roles import Role, role_of
 from .selectors import (
     borrower_get_for_user,
@@ -21,7 +22,7 @@ from .selectors import (
     worklist_for_user,
 )
 from .services.cases import case_set_overdue_reason
-from .services.pii import REVEAL_PERMISSION, pii_reveal
+from .services.pii import REVEAL_PERMISSION, REVEALABLE, pii_reveal
 
 REPAYMENTS_PER_PAGE = 20
 
@@ -113,11 +114,12 @@ def borrower_reveal(request, public_id):
         if request.htmx
         else "collections_app/borrower_reveal.html"
     )
+    context = {"form": form, "borrower": borrower}
+    field = request.POST.get("field")
+    if field in REVEALABLE:
+        # Also when the reveal fails: the value stays in place, masked, beside the error.
+        context |= {"field": field, "masked_value": mask_field(field, getattr(borrower, field))}
     if not form.is_valid():
-        return render(request, template, {"form": form, "borrower": borrower}, status=400)
-    value = pii_reveal(user=request.user, borrower=borrower, **form.cleaned_data)
-    return render(
-        request,
-        template,
-        {"form": form, "borrower": borrower, "value": value, "field": form.cleaned_data["field"]},
-    )
+        return render(request, template, context, status=400)
+    context["revealed"] = pii_reveal(user=request.user, borrower=borrower, **form.cleaned_data)
+    return render(request, template, context)

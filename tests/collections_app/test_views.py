@@ -604,6 +604,40 @@ class TestBorrowerReveal:
     def test_get_is_not_allowed(self, supervisor_client, case):
         assert supervisor_client.get(reveal_url(case.borrower)).status_code == 405
 
+    def test_failed_htmx_reveal_keeps_the_masked_value_beside_the_error(
+        self, supervisor_client, case
+    ):
+        dossier = supervisor_client.get(dossier_url(case)).content.decode()
+        # The reveal form swaps the whole value element, which the dossier renders masked.
+        assert 'hx-target="#pii-national_id" hx-swap="outerHTML"' in dossier
+        assert dossier.count(' id="pii-national_id"') == 1
+
+        response = supervisor_client.post(
+            reveal_url(case.borrower),
+            {"field": "national_id", "reason": "   "},
+            HTTP_HX_REQUEST="true",
+        )
+        assert response.status_code == 400
+        html = response.content.decode().strip()
+        # One element replaces the target, with its id kept for the next attempt: the
+        # masked value is still there and the error stands next to it.
+        assert html.startswith('<span id="pii-national_id">') and html.endswith("</span>")
+        assert html.count(' id="pii-national_id"') == 1
+        assert f'<span data-testid="pii-national_id">{NATIONAL_ID_MASKED}</span>' in html
+        assert 'data-testid="reveal-error">Reason: This field is required.</span>' in html
+        assert html.index(NATIONAL_ID_MASKED) < html.index("reveal-error")
+        assert NATIONAL_ID not in html
+        assert not PiiAccess.objects.exists()
+
+    def test_failed_page_reveal_shows_the_masked_value_and_the_error(self, supervisor_client, case):
+        response = supervisor_client.post(
+            reveal_url(case.borrower), {"field": "mobile", "reason": "why"}
+        )
+        assertTemplateUsed(response, "collections_app/borrower_reveal.html")
+        assertContains(response, f'data-testid="pii-mobile">{MOBILE_MASKED}<', status_code=400)
+        assertContains(response, "at least 5 characters", status_code=400)
+        assertNotContains(response, MOBILE, status_code=400)
+
     @pytest.mark.parametrize(
         ("data", "error"),
         [
