@@ -37,10 +37,17 @@ from collections_app.services.ledger import ledger_refresh
 
 from . import borrowers, casework, portfolio
 from .people import IdentityMint
-from .reset import demo_data_present, demo_reset
+from .reset import DemoResetRefused, demo_data_present, demo_reset
 from .staff import DEMO_PASSWORD, Staffing, create_staff
 
-__all__ = ["DEMO_PASSWORD", "DemoDataPresent", "SeedSummary", "demo_reset", "seed_demo"]
+__all__ = [
+    "DEMO_PASSWORD",
+    "DemoDataPresent",
+    "DemoResetRefused",
+    "SeedSummary",
+    "demo_reset",
+    "seed_demo",
+]
 
 BATCH = 5000
 CHUNK = 2000  # borrowers generated and written per round; bounds memory at 100k

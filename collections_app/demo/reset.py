@@ -1,7 +1,11 @@
 """Is there data in the way of a demo seed, and how to clear it."""
 
+from collections import Counter
+
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.utils.translation import gettext as _
 
 from collections_app.models import (
     Address,
@@ -20,8 +24,9 @@ from collections_app.models import (
     StaffProfile,
     Team,
 )
+from compliance.models import PiiAccess
 
-from .staff import demo_usernames
+from .staff import demo_logins, demo_usernames
 
 # Children before parents, so plain DELETEs never trip a foreign key.
 LEDGER_LEAF_FIRST = (
@@ -41,6 +46,10 @@ LEDGER_LEAF_FIRST = (
 )
 
 
+class DemoResetRefused(Exception):
+    """Records the demo did not create stand in the way of the reset; it keeps them."""
+
+
 def demo_data_present() -> bool:
     """Any ledger data, team or demo login means a seed would mix with what is there."""
     return (
@@ -52,24 +61,78 @@ def demo_data_present() -> bool:
 
 @transaction.atomic
 def demo_reset() -> None:
-    """Delete every ledger row, every team and the demo logins (not other users)."""
-    _delete_dependants_outside_ledger()
+    """Delete what a seed creates: every ledger row and team, and the demo logins.
+
+    The demo logins go with their own personal-data access log. Anything else (another
+    user's access log of a demo borrower, a real account under a demo username) is not
+    demo data: the reset refuses, and changes nothing, rather than delete it.
+    """
+    logins = demo_logins()
+    _refuse_foreign_logins(logins)
+    PiiAccess.objects.filter(user__in=logins).delete()
+    _refuse_foreign_references()
     with connection.cursor() as cursor:
         # One statement per table: the ORM's cascade collector would load 100k rows first.
         for model in LEDGER_LEAF_FIRST:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
     StaffProfile.objects.exclude(team=None).update(team=None)
-    Team.objects.all().delete()
-    get_user_model().objects.filter(username__in=demo_usernames()).delete()
+    try:
+        Team.objects.all().delete()
+        logins.delete()
+    except ProtectedError as error:
+        raise DemoResetRefused(_refusal(_count_by_model(error.protected_objects))) from None
+    except RestrictedError as error:
+        raise DemoResetRefused(_refusal(_count_by_model(error.restricted_objects))) from None
 
 
-def _delete_dependants_outside_ledger() -> None:
-    """Rows in other apps that point into the ledger (PII access log, later visits)."""
+def _refuse_foreign_logins(logins) -> None:
+    """A demo username that is not a demo login (say, a real `admin`) is left alone."""
+    taken = (
+        get_user_model()
+        .objects.filter(username__in=demo_usernames())
+        .exclude(pk__in=logins.values("pk"))
+        .order_by("username")
+        .values_list("username", flat=True)
+    )
+    if taken:
+        raise DemoResetRefused(
+            _(
+                "These accounts have a demo username but were not created by the demo: "
+                "%(usernames)s. The reset leaves them alone; rename or delete them first."
+            )
+            % {"usernames": ", ".join(taken)}
+        )
+
+
+def _refuse_foreign_references() -> None:
+    """Rows in other apps that point into the ledger (another user's PII access log, say).
+
+    Their foreign keys protect the ledger rows, and the raw DELETEs in demo_reset would only
+    fail at commit (the constraints are deferred), so look first and say what is in the way.
+    """
     ledger = set(LEDGER_LEAF_FIRST)
+    counts: dict[str, int] = {}
     for model in LEDGER_LEAF_FIRST:
         for relation in model._meta.related_objects:
             if relation.related_model in ledger or relation.many_to_many:
                 continue
-            relation.related_model._base_manager.filter(
+            rows = relation.related_model._base_manager.filter(
                 **{f"{relation.field.name}__isnull": False}
-            ).delete()
+            ).count()
+            if rows:
+                name = str(relation.related_model._meta.verbose_name_plural)
+                counts[name] = counts.get(name, 0) + rows
+    if counts:
+        raise DemoResetRefused(_refusal(counts))
+
+
+def _count_by_model(objects) -> dict[str, int]:
+    counts = Counter(str(obj._meta.verbose_name_plural) for obj in objects)
+    return dict(sorted(counts.items()))
+
+
+def _refusal(counts: dict[str, int]) -> str:
+    return _(
+        "Records the demo did not create refer to the demo data (%(records)s). The reset "
+        "keeps them and changes nothing; use a fresh database for the demo."
+    ) % {"records": ", ".join(f"{name}: {n}" for name, n in counts.items())}

@@ -52,6 +52,13 @@ def demo_usernames() -> list[str]:
     return [*collector_usernames(), *supervisors, "compliance", "admin"]
 
 
+def demo_logins():
+    """The accounts a seed created: a demo username with an address on the demo domain."""
+    return get_user_model().objects.filter(
+        username__in=demo_usernames(), email__endswith=f"@{EMAIL_DOMAIN}"
+    )
+
+
 def create_staff(rng: random.Random, mint: IdentityMint) -> Staffing:
     User = get_user_model()
     password = make_password(DEMO_PASSWORD)  # hashed once: hashing is deliberately slow

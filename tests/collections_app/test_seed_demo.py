@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from collections_app.demo import seed_demo
+from collections_app.demo import DemoResetRefused, seed_demo
 from collections_app.demo.people import KUNMING_REGION_CODES, resident_id_check_digit
 from collections_app.management.commands.seed_demo import Command as SeedCommand
 from collections_app.models import (
@@ -22,6 +22,8 @@ from collections_app.models import (
 )
 from collections_app.models.borrowers import validate_no_visit_windows
 from collections_app.services.ledger import ledger_refresh
+from compliance.models import PiiAccess
+from tests import factories as f
 
 TODAY = date(2026, 3, 15)
 
@@ -138,6 +140,56 @@ def test_command_refuses_existing_data_and_bad_arguments(db):
     call_command("seed_demo", borrowers=5, seed=1, today="2026-03-15", reset=True, stdout=out)
     assert "fieldvisit-demo" in out.text
     assert get_user_model().objects.get(username="collector").check_password("fieldvisit-demo")
+
+
+def _reveal(user, borrower) -> PiiAccess:
+    return PiiAccess.objects.create(
+        user=user, borrower=borrower, field="mobile", reason="called about the demo"
+    )
+
+
+def test_reset_deletes_the_demo_logins_with_their_own_access_log(db):
+    seed_demo(borrowers=5, seed=1, today=TODAY)
+    bystander = f.make_user(username="teller")  # a real account, not referring to demo data
+    demo_supervisor = get_user_model().objects.get(username="supervisor")
+    _reveal(demo_supervisor, Borrower.objects.first())
+    old_ids = set(Borrower.objects.values_list("pk", flat=True))
+
+    seed_demo(borrowers=5, seed=1, today=TODAY, reset=True)
+
+    assert not PiiAccess.objects.exists()
+    assert not old_ids & set(Borrower.objects.values_list("pk", flat=True))
+    assert get_user_model().objects.filter(pk=bystander.pk).exists()
+    assert get_user_model().objects.get(username="supervisor").pk != demo_supervisor.pk
+
+
+def test_reset_keeps_other_users_access_log_and_refuses(db):
+    seed_demo(borrowers=5, seed=1, today=TODAY)
+    auditor = f.make_user(role="compliance", username="auditor")
+    access = _reveal(auditor, Borrower.objects.first())
+    _reveal(get_user_model().objects.get(username="compliance"), Borrower.objects.last())
+    before = fingerprint()
+
+    with pytest.raises(CommandError, match="personal data accesses: 1"):
+        call_command("seed_demo", borrowers=5, seed=2, today="2026-03-15", reset=True)
+
+    # Nothing changed: the other user's log, the demo logins' log and the demo data stay.
+    assert PiiAccess.objects.filter(pk=access.pk, user=auditor).exists()
+    assert PiiAccess.objects.count() == 2
+    assert fingerprint() == before
+
+
+def test_reset_leaves_a_real_account_with_a_demo_username_alone(db):
+    seed_demo(borrowers=5, seed=1, today=TODAY)
+    real_admin = get_user_model().objects.get(username="admin")
+    real_admin.email = "it-desk@bank.example"  # as if created by createsuperuser
+    real_admin.save()
+    before = fingerprint()
+
+    with pytest.raises(DemoResetRefused, match="admin"):
+        seed_demo(borrowers=5, seed=1, today=TODAY, reset=True)
+    assert fingerprint() == before
+    assert get_user_model().objects.filter(pk=real_admin.pk).exists()
 
 
 class _Sink:

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from collections_app.demo import DEMO_PASSWORD, DemoDataPresent, seed_demo
+from collections_app.demo import DEMO_PASSWORD, DemoDataPresent, DemoResetRefused, seed_demo
 
 
 class Command(BaseCommand):
@@ -65,6 +65,8 @@ class Command(BaseCommand):
                 # `make run` seeds on first start only; later starts keep the user's changes.
                 self.stdout.write(_("Demo data present: left as it is."))
                 return
+            raise CommandError(str(error)) from None
+        except DemoResetRefused as error:
             raise CommandError(str(error)) from None
         buckets = " ".join(f"{b}:{n}" for b, n in summary.case_buckets.items())
         self.stdout.write(
