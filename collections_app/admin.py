@@ -49,8 +49,16 @@ class StaffProfileAdmin(admin.ModelAdmin):
 class BorrowerAdmin(admin.ModelAdmin):
     list_display = ["customer_number", "name", "jurisdiction", "vulnerable", "disputed"]
     search_fields = ["customer_number", "name", "national_id", "mobile"]
-    list_filter = ["jurisdiction", "vulnerable", "disputed", "represented", "cease_contact",
-                   "deceased", "complaint_open", "hardship"]
+    list_filter = [
+        "jurisdiction",
+        "vulnerable",
+        "disputed",
+        "represented",
+        "cease_contact",
+        "deceased",
+        "complaint_open",
+        "hardship",
+    ]
     readonly_fields = ["public_id", "created_at", "updated_at"]
     inlines = [AddressInline, ContactPersonInline, SensitiveDateInline]
 
@@ -84,8 +92,15 @@ class LoanAdmin(admin.ModelAdmin):
     list_display = ["account_number", "borrower", "product", "principal", "status", "dpd", "bucket"]
     search_fields = ["account_number", "borrower__customer_number", "borrower__name"]
     list_filter = ["product", "status", "bucket"]
-    readonly_fields = ["public_id", "outstanding_amount", "overdue_amount",
-                       "oldest_unpaid_due_on", "dpd", "bucket", "derived_as_of"]
+    readonly_fields = [
+        "public_id",
+        "outstanding_amount",
+        "overdue_amount",
+        "oldest_unpaid_due_on",
+        "dpd",
+        "bucket",
+        "derived_as_of",
+    ]
     raw_id_fields = ["borrower"]
     inlines = [InstallmentInline]
 
@@ -124,8 +139,16 @@ class CaseAssignmentInline(admin.TabularInline):
 
 @admin.register(models.Case)
 class CaseAdmin(admin.ModelAdmin):
-    list_display = ["public_id", "borrower", "status", "assigned_collector", "team", "dpd",
-                    "bucket", "overdue_amount"]
+    list_display = [
+        "public_id",
+        "borrower",
+        "status",
+        "assigned_collector",
+        "team",
+        "dpd",
+        "bucket",
+        "overdue_amount",
+    ]
     search_fields = ["public_id", "borrower__customer_number", "borrower__name"]
     list_filter = ["status", "bucket", "team", "overdue_reason", "priority"]
     readonly_fields = ["public_id", "dpd", "bucket", "overdue_amount", "outstanding_amount"]

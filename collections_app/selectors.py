@@ -61,9 +61,7 @@ def collectors_for_user(*, user) -> QuerySet:
 
 def worklist_for_user(*, user) -> QuerySet[Case]:
     """Open cases in scope, with everything a worklist row shows, in one query."""
-    primary = Address.objects.filter(borrower=OuterRef("borrower_id")).order_by(
-        "-is_primary", "id"
-    )
+    primary = Address.objects.filter(borrower=OuterRef("borrower_id")).order_by("-is_primary", "id")
     latest_promise = PromiseToPay.objects.filter(case=OuterRef("pk")).order_by("-due_on", "-id")
     return (
         case_list_for_user(user=user)
@@ -105,7 +103,9 @@ def case_dossier(*, case: Case) -> dict:
         Loan.objects.filter(borrower=borrower)
         .prefetch_related(
             Prefetch("installments", queryset=installments),
-            Prefetch("bucket_changes", queryset=BucketChange.objects.order_by("-changed_on", "-id")),
+            Prefetch(
+                "bucket_changes", queryset=BucketChange.objects.order_by("-changed_on", "-id")
+            ),
         )
         .order_by("disbursed_on", "id")
     )

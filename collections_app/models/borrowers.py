@@ -138,7 +138,10 @@ class Borrower(TimeStampedModel):
         validators=[ChoiceListValidator(LocationType.values)],
     )
     consents = models.JSONField(
-        _("recorded consents"), default=list, blank=True, validators=[ChoiceListValidator(Consent.values)]
+        _("recorded consents"),
+        default=list,
+        blank=True,
+        validators=[ChoiceListValidator(Consent.values)],
     )
 
     class Meta:
@@ -265,7 +268,9 @@ class ContactPerson(TimeStampedModel):
         ordering = ["role", "id"]
         constraints = [
             status_valid("role", ContactPersonRole, "contactperson_role_valid"),
-            status_valid("relationship", ContactPersonRelationship, "contactperson_relationship_valid"),
+            status_valid(
+                "relationship", ContactPersonRelationship, "contactperson_relationship_valid"
+            ),
         ]
 
     def __str__(self) -> str:

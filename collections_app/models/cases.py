@@ -69,7 +69,11 @@ class Case(TimeStampedModel):
         related_name="assigned_cases",
     )
     team = models.ForeignKey(
-        Team, verbose_name=_("team"), on_delete=models.PROTECT, null=True, blank=True,
+        Team,
+        verbose_name=_("team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="cases",
     )
     overdue_reason = models.CharField(
@@ -152,7 +156,11 @@ class CaseAssignment(models.Model):
         related_name="+",
     )
     team = models.ForeignKey(
-        Team, verbose_name=_("team"), on_delete=models.PROTECT, null=True, blank=True,
+        Team,
+        verbose_name=_("team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     assigned_by = models.ForeignKey(
@@ -177,7 +185,8 @@ class CaseAssignment(models.Model):
                 name="caseassignment_end_after_start",
             ),
             models.UniqueConstraint(
-                fields=["case"], condition=Q(ended_at__isnull=True),
+                fields=["case"],
+                condition=Q(ended_at__isnull=True),
                 name="caseassignment_one_current",
             ),
         ]
@@ -284,7 +293,9 @@ class RepaymentPlan(TimeStampedModel):
 
 class RepaymentPlanInstallment(models.Model):
     plan = models.ForeignKey(
-        RepaymentPlan, verbose_name=_("plan"), on_delete=models.CASCADE,
+        RepaymentPlan,
+        verbose_name=_("plan"),
+        on_delete=models.CASCADE,
         related_name="installments",
     )
     number = models.PositiveSmallIntegerField(_("number"))
@@ -296,8 +307,12 @@ class RepaymentPlanInstallment(models.Model):
         verbose_name_plural = _("plan installments")
         ordering = ["plan", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["plan", "number"], name="planinstallment_unique_number"),
-            models.CheckConstraint(condition=Q(amount__gt=0), name="planinstallment_amount_positive"),
+            models.UniqueConstraint(
+                fields=["plan", "number"], name="planinstallment_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="planinstallment_amount_positive"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,7 +17,9 @@ def case_set_overdue_reason(*, case: Case, reason: str, note: str, by) -> Case:
 
 
 @transaction.atomic
-def case_assign(*, case: Case, collector, team: Team | None, by, now: datetime, reason: str = "") -> Case:
+def case_assign(
+    *, case: Case, collector, team: Team | None, by, now: datetime, reason: str = ""
+) -> Case:
     """Move a case to a collector (and team), closing the current assignment record."""
     CaseAssignment.objects.filter(case=case, ended_at__isnull=True).update(ended_at=now)
     case.assigned_collector = collector

@@ -176,9 +176,7 @@ def _update_loans(cur, as_of: date) -> None:
 
 def _open_cases(as_of: date, borrower_ids) -> int:
     """Every borrower with an overdue loan gets an open case (unassigned until allocated)."""
-    delinquent = Borrower.objects.filter(loans__dpd__gt=0).exclude(
-        cases__status=Case.Status.OPEN
-    )
+    delinquent = Borrower.objects.filter(loans__dpd__gt=0).exclude(cases__status=Case.Status.OPEN)
     if borrower_ids is not None:
         delinquent = delinquent.filter(id__in=borrower_ids)
     new = [
