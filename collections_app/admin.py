@@ -187,3 +187,11 @@ class RepaymentPlanInstallmentAdmin(admin.ModelAdmin):
     search_fields = ["plan__case__public_id"]
     list_filter = ["due_on"]
     raw_id_fields = ["plan"]
+
+
+@admin.register(models.CallRecord)
+class CallRecordAdmin(admin.ModelAdmin):
+    list_display = ["at", "borrower", "connected", "made_by"]
+    list_filter = ["connected", "at"]
+    search_fields = ["borrower__customer_number", "note"]
+    raw_id_fields = ["borrower", "made_by"]

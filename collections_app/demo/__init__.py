@@ -38,7 +38,7 @@ from collections_app.services.ledger import ledger_refresh
 from . import borrowers, casework, portfolio
 from .people import IdentityMint
 from .reset import DemoResetRefused, demo_data_present, demo_reset
-from .staff import DEMO_PASSWORD, Staffing, create_staff
+from .staff import DEMO_PASSWORD, Staffing, create_credentials, create_staff
 
 __all__ = [
     "DEMO_PASSWORD",
@@ -105,6 +105,7 @@ def seed_demo(*, borrowers: int, seed: int, today: date, reset: bool = False) ->
             )
         mint = IdentityMint(rng, today)
         staffing = create_staff(rng, mint)
+        create_credentials(rng, staffing, today)
         run = _Run(
             rng, today, mint, portfolio.AccountMint(rng), portfolio.ReferenceMint(), staffing
         )

@@ -11,6 +11,7 @@ from collections_app.models import (
     Address,
     Borrower,
     BucketChange,
+    CallRecord,
     Case,
     CaseAssignment,
     ContactPerson,
@@ -24,7 +25,7 @@ from collections_app.models import (
     StaffProfile,
     Team,
 )
-from compliance.models import PiiAccess
+from compliance.models import Credential, PiiAccess
 
 from .staff import demo_logins, demo_usernames
 
@@ -39,6 +40,7 @@ LEDGER_LEAF_FIRST = (
     Repayment,
     Installment,
     Loan,
+    CallRecord,
     SensitiveDate,
     ContactPerson,
     Address,
@@ -70,6 +72,7 @@ def demo_reset() -> None:
     logins = demo_logins()
     _refuse_foreign_logins(logins)
     PiiAccess.objects.filter(user__in=logins).delete()
+    Credential.objects.filter(collector__in=logins).delete()
     _refuse_foreign_references()
     with connection.cursor() as cursor:
         # One statement per table: the ORM's cascade collector would load 100k rows first.

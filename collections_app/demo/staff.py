@@ -2,6 +2,7 @@
 
 import random
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -9,6 +10,7 @@ from django.contrib.auth.models import AbstractUser, Group
 
 from collections_app.models import StaffProfile, Team
 from collections_app.roles import Role
+from compliance.models import Credential
 
 from .people import IdentityMint, given_name, new_uuid, surname
 
@@ -123,3 +125,28 @@ def create_staff(rng: random.Random, mint: IdentityMint) -> Staffing:
         )
         by_district.update(dict.fromkeys(districts, staff))
     return Staffing(by_district=by_district, users=users)
+
+
+def create_credentials(rng: random.Random, staffing: Staffing, today) -> int:
+    """Work ID, a general authorization letter and training for every collector.
+
+    Most run well past today; a few expire within the month so the expiring view has work.
+    """
+    teams = {id(staff): staff for staff in staffing.by_district.values()}.values()
+    collectors = [c for staff in teams for c in staff.collectors]
+    rows = []
+    for collector in collectors:
+        soon = collector.username != "collector" and rng.random() < 0.15
+        for kind, years_back in (("work_id", 2), ("authorization", 1), ("training", 1)):
+            days_left = rng.randint(5, 28) if soon and kind == "training" else rng.randint(90, 540)
+            rows.append(
+                Credential(
+                    collector=collector,
+                    kind=kind,
+                    number=f"{kind[:2].upper()}-{collector.username.upper()}",
+                    valid_from=today - timedelta(days=365 * years_back),
+                    valid_until=today + timedelta(days=days_left),
+                )
+            )
+    Credential.objects.bulk_create(rows)
+    return len(rows)

@@ -18,6 +18,7 @@ from .cases import (
     RepaymentPlan,
     RepaymentPlanInstallment,
 )
+from .contacts import CallRecord
 from .loans import BucketChange, Installment, Loan, Repayment
 from .staff import StaffProfile, Team
 
@@ -26,6 +27,7 @@ __all__ = [
     "Address",
     "Borrower",
     "Bucket",
+    "CallRecord",
     "BucketChange",
     "Case",
     "CaseAssignment",

@@ -1,4 +1,4 @@
-"""Compliance records. PiiAccess logs every reveal of masked personal data (DESIGN.md §7)."""
+"""PiiAccess logs every reveal of masked personal data (DESIGN.md §7)."""
 
 from django.conf import settings
 from django.db import models

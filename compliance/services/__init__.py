@@ -1,0 +1,1 @@
+"""Compliance services: rule packs, checks, audit."""

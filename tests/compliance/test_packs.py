@@ -1,0 +1,74 @@
+"""Rule-pack versions: shipped defaults loaded on migrate, the version in force, validation."""
+
+import copy
+from datetime import UTC, datetime
+
+import pytest
+
+from compliance.admin import RulePackForm
+from compliance.models import RulePack
+from compliance.rules import Policy
+from compliance.services.packs import (
+    NoPackInForce,
+    default_pack_documents,
+    policy_for,
+    rulepack_in_force,
+    rulepack_load_defaults,
+)
+
+NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+
+
+def test_migrate_publishes_every_shipped_pack_once(db):
+    versions = dict(RulePack.objects.values_list("jurisdiction", "version"))
+    assert versions == {"CN": "CN-2026.1", "US": "US-2026.1", "UK": "UK-2026.1", "IN": "IN-2026.1"}
+    assert set(RulePack.objects.values_list("status", flat=True)) == {"published"}
+    assert rulepack_load_defaults() == 0  # idempotent
+    assert RulePack.objects.count() == 4
+
+
+def test_version_in_force_is_one_query(db, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        pack = rulepack_in_force(jurisdiction="CN", at=NOW)
+    assert pack.version == "CN-2026.1"
+    assert isinstance(policy_for(pack), Policy)
+
+
+def _new_version(version: str, *, status: str, effective_from: datetime | None) -> RulePack:
+    document = copy.deepcopy(RulePack.objects.get(version="CN-2026.1").parameters)
+    document["version"] = version
+    return RulePack.objects.create(
+        jurisdiction="CN",
+        version=version,
+        status=status,
+        effective_from=effective_from,
+        parameters=document,
+    )
+
+
+def test_later_published_version_takes_over_on_its_date_drafts_never(db):
+    later = datetime(2027, 1, 1, tzinfo=UTC)
+    _new_version("CN-2027.1", status="published", effective_from=later)
+    _new_version("CN-2027.2-draft", status="draft", effective_from=None)
+    assert rulepack_in_force(jurisdiction="CN", at=NOW).version == "CN-2026.1"
+    assert rulepack_in_force(jurisdiction="CN", at=later).version == "CN-2027.1"
+
+
+def test_nothing_in_force_before_the_first_version(db):
+    with pytest.raises(NoPackInForce, match="CN"):
+        rulepack_in_force(jurisdiction="CN", at=datetime(2020, 1, 1, tzinfo=UTC))
+
+
+def test_admin_form_validates_parameters_against_the_schema(db):
+    document = default_pack_documents()[0]
+    broken = copy.deepcopy(document)
+    broken["rules"]["VISIT_WINDOW"]["params"]["end"]["value"] = "25:99"
+    form = RulePackForm(
+        data={"jurisdiction": "CN", "version": "CN-x", "status": "draft", "parameters": broken}
+    )
+    assert not form.is_valid()
+    assert "rules.VISIT_WINDOW.params.end.value" in str(form.errors["parameters"])
+    good = RulePackForm(
+        data={"jurisdiction": "CN", "version": "CN-y", "status": "draft", "parameters": document}
+    )
+    assert good.is_valid(), good.errors
