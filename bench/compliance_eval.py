@@ -11,10 +11,10 @@ best of 5 runs of --n evaluations (evaluations/s and µs per evaluation). It als
 blocked request (21:30, past the 22:00 limit on a Friday) whose verdict needs the
 next_allowed_start search over the weekend and a busy Monday morning (ms per evaluation).
 
-To be added by another engineer: a database-backed check of one planned visit (facts from the
-ORM + evaluation + persistence of the check and its findings) with its query count. That part
-will call django.setup() itself (DJANGO_SETTINGS_MODULE=collections_app.settings) and --skip-db
-will leave it out; until then the flag is accepted and the pure part is all there is.
+Database part (left out with --skip-db): one planned visit of an open, assigned case of the
+configured database (seed it first: `manage.py seed_demo`), checked end to end as booking will
+do it — facts from the ORM, evaluation, persistence of the check and its findings — inside a
+transaction that is rolled back; prints ms per check and its SQL query count.
 """
 
 import argparse
@@ -217,6 +217,67 @@ def run_pure(n: int, blocked_n: int) -> list[str]:
     ]
 
 
+def run_db(n: int) -> list[str]:
+    import django
+
+    django.setup()
+    from datetime import timedelta
+
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from collections_app.models import Case
+    from compliance.facts import VisitPlan
+    from compliance.services.checks import compliance_check_plan, compliance_record
+
+    case = (
+        Case.objects.open()
+        .filter(assigned_collector__isnull=False, team__isnull=False)
+        .select_related("borrower", "team")
+        .order_by("id")
+        .first()
+    )
+    if case is None:
+        return ["Database     no open assigned case: run `manage.py seed_demo` first"]
+    mates = list(
+        case.team.members.exclude(user_id=case.assigned_collector_id).values_list(
+            "user_id", flat=True
+        )[:1]
+    )
+    now = timezone.now()
+    start = (now + timedelta(days=2)).replace(
+        hour=2, minute=0, second=0, microsecond=0
+    )  # 10:00 CST
+    plan = VisitPlan(
+        case=case,
+        start=start,
+        end=start + timedelta(hours=1),
+        location_type="home",
+        purpose="Discuss the overdue instalments and a repayment plan",
+        recorder=True,
+        collector_ids=(case.assigned_collector_id, *mates),
+    )
+
+    def check():
+        outcome = compliance_check_plan(plan=plan, now=now)
+        compliance_record(outcome=outcome, borrower=case.borrower, case=case)
+        return outcome
+
+    with transaction.atomic():
+        outcome = check()  # warm-up: policy cache, holiday tables
+        with CaptureQueriesContext(connection) as queries:
+            check()
+        per_check = best_of(check, n)
+        transaction.set_rollback(True)
+    return [
+        f"Database     {connection.vendor}: one planned visit of case {case.public_id} "
+        f"({len(plan.collector_ids)} collectors) → {_summary(outcome.verdict)}",
+        f"full check   {per_check * 1e3:,.2f} ms per check (facts + evaluation + persistence), "
+        f"{len(queries.captured_queries)} SQL queries (best of {RUNS} × {n})",
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5000, help="evaluations per run (5000)")
@@ -226,8 +287,9 @@ def main() -> None:
     parser.add_argument(
         "--skip-db",
         action="store_true",
-        help="leave out the database-backed check (reserved: that part is still to be added)",
+        help="leave out the database-backed check",
     )
+    parser.add_argument("--db-n", type=int, default=50, help="database checks per run (50)")
     args = parser.parse_args()
     if args.n < 1 or args.blocked_n < 1:
         parser.error("--n and --blocked-n must be at least 1")
@@ -237,6 +299,8 @@ def main() -> None:
         f" on {platform.machine()}, {pinned}",
         *run_pure(args.n, args.blocked_n),
     ]
+    if not args.skip_db:
+        lines += run_db(args.db_n)
     print("\n".join(lines))
 
 

@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractUser, Group
 from collections_app.models import StaffProfile, Team
 from collections_app.roles import Role
 from compliance.models import Credential
+from compliance.services.audit import audit_record
 
 from .people import IdentityMint, given_name, new_uuid, surname
 
@@ -149,4 +150,11 @@ def create_credentials(rng: random.Random, staffing: Staffing, today) -> int:
                 )
             )
     Credential.objects.bulk_create(rows)
+    for credential in rows:  # credentials are audited state (DESIGN.md §7), seeded ones too
+        audit_record(
+            actor=None,
+            action="credential.created",
+            obj=credential,
+            data={"kind": credential.kind, "valid_until": credential.valid_until, "source": "demo"},
+        )
     return len(rows)

@@ -104,8 +104,16 @@ def next_allowed_start(
     blocking = [f.rule for f in findings if f.blocks]
     if not blocking or any(code not in TIME_BASED for code in blocking):
         return None
-    # Cheap first pass on the rules that blocked; the full set only for candidates they clear.
+    # Cheap first pass on the time-based rules (those that blocked first); the full set only
+    # for candidates they all clear.
     first_pass = [_BY_CODE[code] for code in blocking]
+    first_pass += [
+        rule
+        for rule in PRE_RULES
+        if rule.code in TIME_BASED  # type: ignore[attr-defined]
+        and rule.code not in blocking  # type: ignore[attr-defined]
+        and policy.rules[rule.code].applies  # type: ignore[attr-defined]
+    ]
     offset = STEP
     while offset <= LOOK_AHEAD:
         candidate = _shifted(facts, offset)
