@@ -32,11 +32,12 @@ def presence_verified(facts: Facts, policy: Policy):
             policy,
             Text(_("The visit address has no coordinates, so presence cannot be verified.")),
         )
-    metres = round(distance_m(report.check_in_location, report.address_location))
+    distance = distance_m(report.check_in_location, report.address_location)
+    metres = round(distance)
     accuracy = report.check_in_location.accuracy_m
     return result(
         "PRESENCE_VERIFIED",
-        metres <= limit,
+        distance <= limit,
         policy,
         Text(
             _(
@@ -99,10 +100,20 @@ def entry_consent(facts: Facts, policy: Policy):
     return result("ENTRY_CONSENT", True, policy, Text(_("The premises were not entered.")))
 
 
+INFLECTIONS = "s|es|ed|d|ing|er|ers|en|ened|ening|e|ion|ions|ment|ments"
+
+
 @lru_cache(maxsize=32)
 def _english_terms(terms: tuple[str, ...]) -> re.Pattern:
-    # A word starting with a term: "arrest" also finds "arrested", "arresting".
-    return re.compile(r"\b(" + "|".join(re.escape(t) for t in terms) + r")\w*", re.IGNORECASE)
+    # A term plus an inflection ("arrest" finds "arrested", "prosecut" finds "prosecution"),
+    # but not other words that merely start with it ("cop" is not "copy"). Latin letters
+    # bound the word, so a term written right after Chinese text is still found.
+    # A final "e" drops before "-ing": sue → suing, expose → exposing.
+    forms = set(terms) | {t[:-1] + "ing" for t in terms if t.endswith("e")}
+    alternatives = "|".join(re.escape(t) for t in sorted(forms, key=len, reverse=True))
+    return re.compile(
+        rf"(?<![A-Za-z])(?:{alternatives})(?:{INFLECTIONS})?(?![A-Za-z])", re.IGNORECASE
+    )
 
 
 def prohibited_terms(notes: str, terms_zh: tuple[str, ...], terms_en: tuple[str, ...]) -> list[str]:

@@ -104,6 +104,8 @@ def next_allowed_start(
     blocking = [f.rule for f in findings if f.blocks]
     if not blocking or any(code not in TIME_BASED for code in blocking):
         return None
+    if facts.visit.location_type in facts.borrower.no_visit_locations:
+        return None  # a no-visit place stays one at any time: only its windows are time-based
     # Cheap first pass on the time-based rules (those that blocked first); the full set only
     # for candidates they all clear.
     first_pass = [_BY_CODE[code] for code in blocking]

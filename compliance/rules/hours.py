@@ -29,10 +29,9 @@ def _window_breach(
     if start.date() != end.date():
         return Text(
             _(
-                "%(what)s runs past midnight (%(start)s on %(date)s to %(end)s on %(end_date)s); allowed %(from)s–%(until)s within one day."
+                "Runs past midnight, from %(start)s on %(date)s to %(end)s on %(end_date)s local time; allowed %(from)s–%(until)s within one day."
             ),
             {
-                "what": Text(what[0]),
                 "start": hhmm(start),
                 "date": day(start.date()),
                 "end": hhmm(end),
@@ -309,13 +308,14 @@ def visit_duration(facts: Facts, policy: Policy):
         return result(
             "VISIT_DURATION", False, policy, Text(_("No check-in or check-out time recorded."))
         )
-    minutes = int((report.check_out_at - report.check_in_at).total_seconds() // 60)
+    lasted = report.check_out_at - report.check_in_at
+    minutes = f"{round(lasted.total_seconds() / 60, 1):g}"
     return result(
         "VISIT_DURATION",
-        minutes <= limit,
+        lasted <= timedelta(minutes=limit),
         policy,
         Text(
-            _("The visit lasted %(minutes)d min; at most %(limit)d min."),
+            _("The visit lasted %(minutes)s min; at most %(limit)d min."),
             {"minutes": minutes, "limit": limit},
         ),
     )

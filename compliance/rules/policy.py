@@ -204,7 +204,25 @@ def _rule_config(code: str, entry: Any) -> RuleConfig:
     )
     if "min" in values and values["min"] > values["max"]:
         raise PackError(f"{path}.params.min", "min is greater than max")
+    _check_windows(path, values)
     return config
+
+
+def _check_windows(path: str, values: dict) -> None:
+    """A window opens before it closes; the bank's preferred window sits inside the hard one."""
+    if "start" in values and values["start"] >= values["end"]:
+        raise PackError(f"{path}.params.end", "must be after start")
+    policy = [values.get(k) for k in ("policy_start", "policy_end", "policy_severity")]
+    if "policy_start" not in values or policy == [None, None, None]:
+        return
+    if None in policy:
+        raise PackError(
+            f"{path}.params.policy_start", "set policy start, end and severity together"
+        )
+    if not values["start"] <= values["policy_start"] < values["policy_end"] <= values["end"]:
+        raise PackError(
+            f"{path}.params.policy_start", "the policy window must lie inside start–end"
+        )
 
 
 def policy_from_pack(data: Any) -> Policy:
