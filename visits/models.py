@@ -8,7 +8,12 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from collections_app.models.base import TimeStampedModel, public_id_field, status_valid
+from collections_app.models.base import (
+    TimeStampedModel,
+    optional_link,
+    public_id_field,
+    status_valid,
+)
 from collections_app.models.borrowers import LocationType
 
 
@@ -68,14 +73,7 @@ class Visit(TimeStampedModel):
     planned_start = models.DateTimeField(_("planned start"))
     planned_end = models.DateTimeField(_("planned end"))
     location_type = models.CharField(_("location type"), max_length=16, choices=LocationType)
-    address = models.ForeignKey(
-        "collections_app.Address",
-        verbose_name=_("address"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="visits",
-    )
+    address = optional_link("collections_app.Address", _("address"), "visits")
     place_description = models.CharField(_("agreed place"), max_length=200, blank=True)
     lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     lng = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)

@@ -55,3 +55,15 @@ class Bucket(models.TextChoices):
         if dpd > 180:
             return cls.M7
         return cls(f"M{(dpd - 1) // 30 + 1}")
+
+
+def optional_link(to, verbose_name, related_name: str = "+") -> models.ForeignKey:
+    """An optional reference that must outlive nothing: records keep what they point to."""
+    return models.ForeignKey(
+        to,
+        verbose_name=verbose_name,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name=related_name,
+    )

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from collections_app.models.base import public_id_field, status_valid
+from collections_app.models.base import optional_link, public_id_field, status_valid
 
 
 class CheckStage(models.TextChoices):
@@ -45,22 +45,8 @@ class ComplianceCheck(models.Model):
         on_delete=models.PROTECT,
         related_name="compliance_checks",
     )
-    case = models.ForeignKey(
-        "collections_app.Case",
-        verbose_name=_("case"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="compliance_checks",
-    )
-    visit = models.ForeignKey(
-        "visits.Visit",
-        verbose_name=_("visit"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="compliance_checks",
-    )
+    case = optional_link("collections_app.Case", _("case"), "compliance_checks")
+    visit = optional_link("visits.Visit", _("visit"), "compliance_checks")
     pack = models.ForeignKey(
         "compliance.RulePack",
         verbose_name=_("rule pack"),
@@ -71,14 +57,7 @@ class ComplianceCheck(models.Model):
     facts = models.JSONField(_("facts snapshot"))
     decision = models.CharField(_("decision"), max_length=6, choices=Decision)
     next_allowed_start = models.DateTimeField(_("next allowed start"), null=True, blank=True)
-    checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("checked by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    checked_by = optional_link(settings.AUTH_USER_MODEL, _("checked by"))
     checked_at = models.DateTimeField(_("checked at"))
 
     class Meta:

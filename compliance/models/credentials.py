@@ -5,7 +5,12 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from collections_app.models.base import TimeStampedModel, public_id_field, status_valid
+from collections_app.models.base import (
+    TimeStampedModel,
+    optional_link,
+    public_id_field,
+    status_valid,
+)
 
 
 class CredentialKind(models.TextChoices):
@@ -30,14 +35,7 @@ class Credential(TimeStampedModel):
     code = models.CharField(_("code"), max_length=32, blank=True)
     number = models.CharField(_("document number"), max_length=64, blank=True)
     # An authorization letter may be general (no case) or for one case.
-    case = models.ForeignKey(
-        "collections_app.Case",
-        verbose_name=_("case"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="authorizations",
-    )
+    case = optional_link("collections_app.Case", _("case"), "authorizations")
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"))
     revoked = models.BooleanField(_("revoked"), default=False)

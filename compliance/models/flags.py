@@ -5,7 +5,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from collections_app.models.base import TimeStampedModel, public_id_field, status_valid
+from collections_app.models.base import (
+    TimeStampedModel,
+    optional_link,
+    public_id_field,
+    status_valid,
+)
 
 from .checks import FindingSeverity
 
@@ -33,50 +38,15 @@ class Flag(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="compliance_flags",
     )
-    case = models.ForeignKey(
-        "collections_app.Case",
-        verbose_name=_("case"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="compliance_flags",
-    )
-    visit = models.ForeignKey(
-        "visits.Visit",
-        verbose_name=_("visit"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="flags",
-    )
-    finding = models.ForeignKey(
-        "compliance.Finding",
-        verbose_name=_("finding"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="flags",
-    )
+    case = optional_link("collections_app.Case", _("case"), "compliance_flags")
+    visit = optional_link("visits.Visit", _("visit"), "flags")
+    finding = optional_link("compliance.Finding", _("finding"), "flags")
     rule = models.CharField(_("rule"), max_length=40)
     severity = models.CharField(_("severity"), max_length=6, choices=FindingSeverity)
     summary = models.TextField(_("summary"))
     status = models.CharField(_("status"), max_length=13, choices=Status, default=Status.OPEN)
-    raised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("raised by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("assigned to"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="assigned_flags",
-    )
+    raised_by = optional_link(settings.AUTH_USER_MODEL, _("raised by"))
+    assigned_to = optional_link(settings.AUTH_USER_MODEL, _("assigned to"), "assigned_flags")
     disposition = models.CharField(_("disposition"), max_length=16, choices=Disposition, blank=True)
     root_cause = models.TextField(_("root cause"), blank=True)
     corrective_action = models.TextField(_("corrective action"), blank=True)

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from collections_app.models.base import TimeStampedModel, status_valid
+from collections_app.models.base import TimeStampedModel, optional_link, status_valid
 
 
 class RulePackStatus(models.TextChoices):
@@ -31,14 +31,7 @@ class RulePack(TimeStampedModel):
     effective_from = models.DateTimeField(_("effective from"), null=True, blank=True)
     parameters = models.JSONField(_("parameters"))
     notes = models.TextField(_("notes"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = optional_link(settings.AUTH_USER_MODEL, _("created by"))
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
 
     objects = RulePackQuerySet.as_manager()
