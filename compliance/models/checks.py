@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from collections_app.models.base import optional_link, public_id_field, status_valid
 
@@ -17,7 +18,7 @@ class CheckDecision(models.TextChoices):
     ALLOW = "allow", _("Allow")
     REVIEW = "review", _("Review")
     BLOCK = "block", _("Block")
-    CLEAR = "clear", _("Clear")
+    CLEAR = "clear", pgettext_lazy("compliance decision", "Clear")
     FLAG = "flag", _("Flag")
 
 

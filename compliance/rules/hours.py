@@ -17,15 +17,26 @@ SENSITIVE_REASONS = {
 }
 
 
+OUTSIDE = _("%(what)s at %(time)s local time; allowed %(from)s–%(until)s.")
+OUTSIDE_PREFERRED = _(
+    "%(what)s at %(time)s local time: outside the bank's preferred hours %(from)s–%(until)s, within the allowed %(hard_from)s–%(hard_until)s."
+)
+
+
 def _window_breach(
-    start: datetime, end: datetime, allowed: tuple[time, time], what: tuple[str, str]
+    start: datetime,
+    end: datetime,
+    allowed: tuple[time, time],
+    what: tuple[str, str],
+    template: str = OUTSIDE,
+    **extra: str,
 ):
     """Why [start, end] (local) is not inside the allowed hours of one day, or None.
 
     The window's end is inclusive: a CN visit may end at 22:00 exactly.
     """
     first, last = allowed
-    span = {"from": first.strftime("%H:%M"), "until": last.strftime("%H:%M")}
+    span = {"from": first.strftime("%H:%M"), "until": last.strftime("%H:%M"), **extra}
     if start.date() != end.date():
         return Text(
             _(
@@ -40,15 +51,9 @@ def _window_breach(
             },
         )
     if start.time() < first:
-        return Text(
-            _("%(what)s at %(time)s local time; allowed %(from)s–%(until)s."),
-            {"what": Text(what[0]), "time": hhmm(start), **span},
-        )
+        return Text(template, {"what": Text(what[0]), "time": hhmm(start), **span})
     if end.time() > last:
-        return Text(
-            _("%(what)s at %(time)s local time; allowed %(from)s–%(until)s."),
-            {"what": Text(what[1]), "time": hhmm(end), **span},
-        )
+        return Text(template, {"what": Text(what[1]), "time": hhmm(end), **span})
     return None
 
 
@@ -61,19 +66,17 @@ def visit_window(facts: Facts, policy: Policy):
     if breach:
         return result("VISIT_WINDOW", False, policy, breach)
     if config["policy_start"] and config["policy_end"]:
-        soft = _window_breach(start, end, (config["policy_start"], config["policy_end"]), what)
+        soft = _window_breach(
+            start,
+            end,
+            (config["policy_start"], config["policy_end"]),
+            what,
+            OUTSIDE_PREFERRED,
+            hard_from=config["start"].strftime("%H:%M"),
+            hard_until=config["end"].strftime("%H:%M"),
+        )
         if soft:
-            message = Text(
-                _(
-                    "%(breach)s Inside the allowed %(from)s–%(until)s, outside the bank's preferred hours."
-                ),
-                {
-                    "breach": soft,
-                    "from": config["start"].strftime("%H:%M"),
-                    "until": config["end"].strftime("%H:%M"),
-                },
-            )
-            return result("VISIT_WINDOW", False, policy, message, config["policy_severity"])
+            return result("VISIT_WINDOW", False, policy, soft, config["policy_severity"])
     return result(
         "VISIT_WINDOW",
         True,

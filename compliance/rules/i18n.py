@@ -39,12 +39,15 @@ class Text:
         return cls(data["msgid"], {k: _load(v) for k, v in data.get("params", {}).items()})
 
 
+SEPARATOR = _("; ")
+
+
 # A tuple parameter is a list of parts shown joined by a semicolon.
 def _render(value: Any, translate: Translate) -> Any:
     if isinstance(value, Text):
         return value.render(translate)
     if isinstance(value, tuple):
-        return translate("; ").join(str(_render(v, translate)) for v in value)
+        return translate(SEPARATOR).join(str(_render(v, translate)) for v in value)
     return value
 
 
