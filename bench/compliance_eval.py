@@ -18,7 +18,6 @@ transaction that is rolled back; prints ms per check and its SQL query count.
 """
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -31,9 +30,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "collections_app.settings")
 
 from compliance.contract import parse_request  # noqa: E402
 from compliance.holidays import with_holidays  # noqa: E402
+from compliance.packs import shipped_pack  # noqa: E402
 from compliance.rules import Facts, Policy, Verdict, evaluate, policy_from_pack  # noqa: E402
 from compliance.rules.engine import STEP  # noqa: E402
-from compliance.rules_doc import PACKS_DIR  # noqa: E402
 
 RUNS = 5
 TZ = "+08:00"
@@ -147,13 +146,12 @@ def cn_request(start: str, end: str) -> dict:
 
 
 def load_policy(pack: str = "CN") -> Policy:
-    data = json.loads((PACKS_DIR / f"{pack.lower()}.json").read_text(encoding="utf-8"))
-    return policy_from_pack(data)
+    return policy_from_pack(shipped_pack(pack))
 
 
-def build_facts(request: dict) -> Facts:
-    _stage, pack, facts = parse_request(request)
-    return with_holidays(facts, pack)
+def build_facts(request: dict, country: str) -> Facts:
+    _stage, _pack, facts = parse_request(request)
+    return with_holidays(facts, country)
 
 
 def best_of(fn: Callable[[], object], n: int, runs: int = RUNS) -> float:
@@ -184,7 +182,8 @@ def run_pure(n: int, blocked_n: int) -> list[str]:
     policy = load_policy("CN")
     request = cn_request(_at("03", "10:00"), _at("03", "11:00"))
     blocked_request = cn_request(_at("04", "21:30"), _at("04", "22:30"))
-    facts, blocked = build_facts(request), build_facts(blocked_request)
+    facts = build_facts(request, policy.country)
+    blocked = build_facts(blocked_request, policy.country)
 
     verdict = evaluate("pre", facts, policy)
     blocked_verdict = evaluate("pre", blocked, policy)
@@ -198,7 +197,7 @@ def run_pure(n: int, blocked_n: int) -> list[str]:
 
     per_eval = best_of(lambda: evaluate("pre", facts, policy), n)
     per_blocked = best_of(lambda: evaluate("pre", blocked, policy), blocked_n)
-    per_facts = best_of(lambda: build_facts(request), max(n // 5, 1))
+    per_facts = best_of(lambda: build_facts(request, policy.country), max(n // 5, 1))
 
     return [
         f"Scenario      CN pre-visit, {len(facts.visit.collectors)} collectors, "

@@ -7,11 +7,10 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .packs import JURISDICTIONS
 from .rules import facts as f
 from .rules.i18n import Translate, untranslated
 from .rules.results import Stage, Verdict
-
-PACKS = ("CN", "US", "UK", "IN")
 
 
 class ContractError(ValueError):
@@ -270,7 +269,7 @@ def parse_request(data: Any) -> tuple[Stage, str, f.Facts]:
         ("stage", "pack", "now", "borrower", "debt", "visit", "notices", "history", "report"),
     )
     stage = Stage(r.choice("stage", [s.value for s in Stage], required=True))
-    pack = r.choice("pack", PACKS, required=True)
+    pack = r.choice("pack", JURISDICTIONS, required=True)
     now = r.moment("now", required=True)
     borrower = _borrower(
         r.child(

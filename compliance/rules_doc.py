@@ -4,16 +4,12 @@
 be compared with a fresh rendering in a test and by `manage.py compliance_rules_doc --check`.
 """
 
-import json
 import re
-from pathlib import Path
 from typing import Any
 
-from .contract import PACKS
 from .rules.engine import POST_RULES, PRE_RULES, TIME_BASED
 from .rules.policy import RULE_PARAMS, policy_from_pack
 
-PACKS_DIR = Path(__file__).resolve().parent / "packs"
 COMMAND = "python manage.py compliance_rules_doc"
 
 # One line per rule on what it checks (DESIGN.md §6.1).
@@ -92,17 +88,6 @@ STAGES = (
 
 UNITS = {"hours": "h", "max_minutes": "min", "max_distance_m": "m", "years": "years"}
 NONE = "—"
-
-
-def load_packs(directory: Path = PACKS_DIR) -> list[dict[str, Any]]:
-    """The shipped pack files, ordered CN, US, UK, IN."""
-    packs = []
-    for path in sorted(directory.glob("*.json")):
-        pack = json.loads(path.read_text(encoding="utf-8"))
-        if pack.get("pack") not in PACKS:
-            raise ValueError(f"{path}: unknown pack {pack.get('pack')!r}; expected one of {PACKS}")
-        packs.append(pack)
-    return sorted(packs, key=lambda p: PACKS.index(p["pack"]))
 
 
 def _cell(text: str) -> str:

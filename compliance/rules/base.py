@@ -1,7 +1,8 @@
 """Small helpers every rule module shares: building findings and formatting facts in words."""
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from .facts import Facts
 from .i18n import Text, _
@@ -32,9 +33,8 @@ def rule(code: str) -> Callable[[Rule], Rule]:
 
 def not_required(code: str, policy: Policy) -> Finding:
     """A pack that does not apply a rule still reports it, as n/a."""
-    config = policy.rules[code]
     message = Text(_("Not required by the %(pack)s pack."), {"pack": policy.pack})
-    return Finding(code, Outcome.NA, config.severity, message, config.citation)
+    return not_applicable(code, policy, message)
 
 
 def result(
@@ -46,8 +46,14 @@ def result(
 
 
 def not_applicable(code: str, policy: Policy, message: Text) -> Finding:
-    config = policy.rule(code)
+    config = policy.rules[code]
     return Finding(code, Outcome.NA, config.severity, message, config.citation)
+
+
+@lru_cache(maxsize=256)
+def clock(value: time) -> str:
+    """A pack's time of day as HH:MM (few distinct values, formatted once)."""
+    return value.strftime("%H:%M")
 
 
 def hhmm(moment: datetime) -> str:

@@ -2,7 +2,7 @@
 
 from datetime import datetime, time, timedelta
 
-from .base import WEEKDAYS, day, hhmm, hours, location, result, rule
+from .base import WEEKDAYS, clock, day, hhmm, hours, location, result, rule
 from .facts import Facts
 from .i18n import Text, _
 from .policy import Policy
@@ -36,7 +36,7 @@ def _window_breach(
     The window's end is inclusive: a CN visit may end at 22:00 exactly.
     """
     first, last = allowed
-    span = {"from": first.strftime("%H:%M"), "until": last.strftime("%H:%M"), **extra}
+    span = {"from": clock(first), "until": clock(last), **extra}
     if start.date() != end.date():
         return Text(
             _(
@@ -72,8 +72,8 @@ def visit_window(facts: Facts, policy: Policy):
             (config["policy_start"], config["policy_end"]),
             what,
             OUTSIDE_PREFERRED,
-            hard_from=config["start"].strftime("%H:%M"),
-            hard_until=config["end"].strftime("%H:%M"),
+            hard_from=clock(config["start"]),
+            hard_until=clock(config["end"]),
         )
         if soft:
             return result("VISIT_WINDOW", False, policy, soft, config["policy_severity"])
@@ -87,8 +87,8 @@ def visit_window(facts: Facts, policy: Policy):
                 "start": hhmm(start),
                 "end": hhmm(end),
                 "zone": facts.borrower.timezone,
-                "from": config["start"].strftime("%H:%M"),
-                "until": config["end"].strftime("%H:%M"),
+                "from": clock(config["start"]),
+                "until": clock(config["end"]),
             },
         ),
     )
@@ -117,8 +117,8 @@ def actual_window(facts: Facts, policy: Policy):
             {
                 "start": hhmm(start),
                 "end": hhmm(end),
-                "from": config["start"].strftime("%H:%M"),
-                "until": config["end"].strftime("%H:%M"),
+                "from": clock(config["start"]),
+                "until": clock(config["end"]),
             },
         ),
     )
@@ -143,8 +143,8 @@ def _no_visit_window_hit(facts: Facts):
                     ),
                     {
                         "weekday": Text(WEEKDAYS[visit_day.weekday()]),
-                        "from": window.start.strftime("%H:%M"),
-                        "until": window.end.strftime("%H:%M"),
+                        "from": clock(window.start),
+                        "until": clock(window.end),
                         "start": hhmm(visit_start),
                         "end": hhmm(visit_end),
                         "date": day(visit_day),

@@ -1,28 +1,18 @@
 """Rule-pack versions: loading the shipped defaults, finding the version in force, its Policy."""
 
-import json
 from datetime import date, datetime, time
-from functools import lru_cache
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from compliance.models import RulePack
+from compliance.packs import shipped_packs
 from compliance.rules import Policy, policy_from_pack
-
-PACKS_DIR = Path(__file__).resolve().parent.parent / "packs"
 
 
 class NoPackInForce(LookupError):
     """No published version of a jurisdiction's pack is effective at the moment asked."""
-
-
-def default_pack_documents() -> list[dict]:
-    return [
-        json.loads(path.read_text(encoding="utf-8")) for path in sorted(PACKS_DIR.glob("*.json"))
-    ]
 
 
 @transaction.atomic
@@ -30,7 +20,7 @@ def rulepack_load_defaults() -> int:
     """Publish each shipped pack file whose version is not in the database yet (idempotent)."""
     known = set(RulePack.objects.values_list("version", flat=True))
     created = 0
-    for document in default_pack_documents():
+    for document in shipped_packs():
         if document["version"] in known:
             continue
         policy_from_pack(document)  # a broken shipped pack must fail loudly, never load
@@ -62,13 +52,16 @@ def rulepack_in_force(*, jurisdiction: str, at: datetime) -> RulePack:
     return pack
 
 
-@lru_cache(maxsize=64)
-def _policy(pack_id: int, version: str, updated_at: datetime, parameters: str) -> Policy:
-    return policy_from_pack(json.loads(parameters))
+# Versions are immutable once published and a draft's save moves updated_at: the pair is a
+# safe key for the validated Policy.
+_POLICIES: dict[tuple[int, datetime], Policy] = {}
 
 
 def policy_for(pack: RulePack) -> Policy:
-    """Validated Policy of a version, cached: published versions never change."""
-    return _policy(
-        pack.pk, pack.version, pack.updated_at, json.dumps(pack.parameters, sort_keys=True)
-    )
+    """Validated Policy of a version, built once per (version, last change)."""
+    key = (pack.pk, pack.updated_at)
+    if key not in _POLICIES:
+        if len(_POLICIES) >= 64:
+            _POLICIES.clear()
+        _POLICIES[key] = policy_from_pack(pack.parameters)
+    return _POLICIES[key]

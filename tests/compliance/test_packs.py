@@ -7,10 +7,10 @@ import pytest
 
 from compliance.admin import RulePackForm
 from compliance.models import RulePack
+from compliance.packs import shipped_packs
 from compliance.rules import Policy
 from compliance.services.packs import (
     NoPackInForce,
-    default_pack_documents,
     policy_for,
     rulepack_in_force,
     rulepack_load_defaults,
@@ -60,7 +60,7 @@ def test_nothing_in_force_before_the_first_version(db):
 
 
 def test_admin_form_validates_parameters_against_the_schema(db):
-    document = default_pack_documents()[0]
+    document = shipped_packs()[0]
     broken = copy.deepcopy(document)
     broken["rules"]["VISIT_WINDOW"]["params"]["end"]["value"] = "25:99"
     form = RulePackForm(

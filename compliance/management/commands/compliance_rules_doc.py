@@ -5,7 +5,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from compliance.rules_doc import COMMAND, load_packs, render_rules_doc
+from compliance.packs import shipped_packs
+from compliance.rules_doc import COMMAND, render_rules_doc
 
 DEFAULT_OUTPUT = "docs/compliance-rules.md"
 
@@ -31,7 +32,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, check: bool, output: str, **options) -> None:
         path = Path(settings.BASE_DIR) / output  # an absolute --output stays as it is
-        packs = load_packs()
+        packs = shipped_packs()
         text = render_rules_doc(packs)
         if check:
             current = path.read_text(encoding="utf-8") if path.exists() else None

@@ -5,17 +5,15 @@ table row varies the baseline with `change(facts, {"dotted.path": value})`, whic
 `dataclasses.replace` level by level.
 """
 
-import json
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import pytest
 
-import compliance.rules as rules_package
+from compliance.packs import shipped_pack
 from compliance.rules import (
     POST_RULES,
     PRE_RULES,
@@ -38,11 +36,7 @@ from compliance.rules.facts import (
     VisitFacts,
 )
 
-PACKS_DIR = Path(rules_package.__file__).resolve().parent.parent / "packs"
-PACK_DATA = {
-    code: json.loads((PACKS_DIR / f"{code}.json").read_text(encoding="utf-8"))
-    for code in ("cn", "us", "uk", "in")
-}
+PACK_DATA = {code: shipped_pack(code) for code in ("cn", "us", "uk", "in")}
 POLICIES = {code: policy_from_pack(data) for code, data in PACK_DATA.items()}
 ZONES = {
     "cn": "Asia/Shanghai",

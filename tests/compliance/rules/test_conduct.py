@@ -175,4 +175,3 @@ CASES = [
 @pytest.mark.parametrize("rows", by_rule(CASES))
 def test_rule(rows):
     check_all(rows)
-
