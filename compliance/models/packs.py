@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from collections_app.models.base import TimeStampedModel, optional_link, status_valid
+from collections_app.models.borrowers import Jurisdiction
 
 
 class RulePackStatus(models.TextChoices):
@@ -25,7 +26,7 @@ class RulePackQuerySet(models.QuerySet):
 class RulePack(TimeStampedModel):
     Status = RulePackStatus
 
-    jurisdiction = models.CharField(_("jurisdiction"), max_length=2)
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=2, choices=Jurisdiction)
     version = models.CharField(_("version"), max_length=32, unique=True)
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.DRAFT)
     effective_from = models.DateTimeField(_("effective from"), null=True, blank=True)
@@ -42,10 +43,7 @@ class RulePack(TimeStampedModel):
         ordering = ["jurisdiction", "-effective_from", "-id"]
         constraints = [
             status_valid("status", RulePackStatus, "rulepack_status_valid"),
-            models.CheckConstraint(
-                condition=Q(jurisdiction__in=["CN", "US", "UK", "IN"]),
-                name="rulepack_jurisdiction_valid",
-            ),
+            status_valid("jurisdiction", Jurisdiction, "rulepack_jurisdiction_valid"),
             # A version in force has a date it took effect from.
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(effective_from__isnull=False),

@@ -9,10 +9,10 @@ from .policy import Policy
 
 SENSITIVE_REASONS = {
     "bereavement": _("bereavement"),
-    "hospital": _("hospital stay"),
+    "hospital_stay": _("hospital stay"),
     "wedding": _("wedding"),
-    "festival": _("festival"),
-    "disaster": _("disaster"),
+    "childbirth": _("childbirth"),
+    "exam": _("examination"),
     "other": _("other"),
 }
 

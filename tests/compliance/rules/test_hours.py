@@ -176,7 +176,7 @@ CASES = [
     case("sensitive-holiday-in-blocks", "SENSITIVE_DATE", "in",
          {"holidays": (Holiday(DAY, "Holi"),)}, FAIL, BLOCK, "public holiday (Holi)"),
     case("sensitive-personal-in-blocks", "SENSITIVE_DATE", "in",
-         {"borrower.sensitive_dates": (SensitiveDate(DAY, DAY, "hospital"),)},
+         {"borrower.sensitive_dates": (SensitiveDate(DAY, DAY, "hospital_stay"),)},
          FAIL, BLOCK, "(hospital stay)"),
     case("sensitive-us-review", "SENSITIVE_DATE", "us",
          {"holidays": (Holiday(DAY, "Test Day"),)}, FAIL, REVIEW, "public holiday"),
