@@ -31,6 +31,7 @@ from django.db.models.functions import Coalesce
 from collections_app.models import Borrower, CallRecord, Case, Installment, Loan, Repayment
 from collections_app.models import SensitiveDate as SensitiveDateRow
 from compliance.models import Credential
+from compliance.rules.engine import LOOK_AHEAD as SEARCH_AHEAD
 from compliance.rules.facts import (
     BorrowerFacts,
     Call,
@@ -44,14 +45,13 @@ from compliance.rules.facts import (
     SensitiveDate,
     VisitFacts,
 )
-from visits.models import HISTORY_STATUS, Visit, VisitMember, VisitStatus
+from visits.models import HISTORY_STATUS, Visit, VisitMember
 from visits.models import Notice as NoticeRow
 
 DAY = timedelta(days=1)
-LOOK_AHEAD = timedelta(days=15)  # next_allowed_start looks 14 days ahead; one day of margin
+LOOK_AHEAD = SEARCH_AHEAD + DAY  # how far next_allowed_start looks, plus a day of margin
 HISTORY_BACK = timedelta(days=8)  # the rolling 7-day cap, plus a day for local-date edges
 CALLS_BACK = timedelta(days=2)  # calls count per local day; a day of zone margin each side
-DROPPED = {VisitStatus.CANCELLED: "cancelled", VisitStatus.RESCHEDULED: "cancelled"}
 
 
 @dataclass(frozen=True)
@@ -262,16 +262,13 @@ def _history(plan: VisitPlan) -> tuple[PastVisit, ...]:
             planned_start__gte=plan.start - HISTORY_BACK,
             planned_start__lte=plan.end + LOOK_AHEAD,
         )
-        .exclude(status=VisitStatus.DRAFT)
+        .filter(status__in=list(HISTORY_STATUS))
         .order_by("planned_start", "pk")
         .values_list("planned_start", "status")
     )
     if plan.visit_id is not None:
         rows = rows.exclude(pk=plan.visit_id)
-    return tuple(
-        PastVisit(start=start, status=HISTORY_STATUS.get(status) or DROPPED[status])
-        for start, status in rows
-    )
+    return tuple(PastVisit(start=start, status=HISTORY_STATUS[status]) for start, status in rows)
 
 
 def _calls(plan: VisitPlan) -> tuple[Call, ...]:

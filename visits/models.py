@@ -31,6 +31,7 @@ class VisitStatus(models.TextChoices):
 
 
 # How a visit counts in the rules' history (DESIGN.md §6.2: booked, completed, cancelled).
+# A draft was never booked and is not history at all.
 HISTORY_STATUS = {
     VisitStatus.PENDING_APPROVAL: "booked",
     VisitStatus.BOOKED: "booked",
@@ -38,7 +39,10 @@ HISTORY_STATUS = {
     VisitStatus.REPORTED: "completed",
     VisitStatus.APPROVED: "completed",
     VisitStatus.RETURNED: "completed",
+    VisitStatus.CANCELLED: "cancelled",
+    VisitStatus.RESCHEDULED: "cancelled",
 }
+COUNTING = [status for status, seen in HISTORY_STATUS.items() if seen != "cancelled"]
 
 
 class VisitTarget(models.TextChoices):
@@ -50,7 +54,7 @@ class VisitTarget(models.TextChoices):
 class VisitQuerySet(models.QuerySet):
     def counting(self):
         """Visits that count for frequency caps and busy times: planned or done, not dropped."""
-        return self.filter(status__in=list(HISTORY_STATUS))
+        return self.filter(status__in=COUNTING)
 
 
 class Visit(TimeStampedModel):
