@@ -42,6 +42,7 @@ class TeamStaff:
 class Staffing:
     by_district: dict[str, TeamStaff]
     users: list[AbstractUser]
+    collectors: list[AbstractUser] = field(default_factory=list)
     logins: tuple[str, ...] = ("collector", "supervisor", "compliance", "admin")
 
 
@@ -125,7 +126,8 @@ def create_staff(rng: random.Random, mint: IdentityMint) -> Staffing:
             weights=[DEMO_COLLECTOR_WEIGHT if u.username == "collector" else 1.0 for u in members],
         )
         by_district.update(dict.fromkeys(districts, staff))
-    return Staffing(by_district=by_district, users=users)
+    collectors = [by_username[u] for u, role, _t in plan if role == Role.COLLECTOR]
+    return Staffing(by_district=by_district, users=users, collectors=collectors)
 
 
 def create_credentials(rng: random.Random, staffing: Staffing, today) -> int:
@@ -133,13 +135,14 @@ def create_credentials(rng: random.Random, staffing: Staffing, today) -> int:
 
     Most run well past today; a few expire within the month so the expiring view has work.
     """
-    teams = {id(staff): staff for staff in staffing.by_district.values()}.values()
-    collectors = [c for staff in teams for c in staff.collectors]
+    Kind = Credential.Kind
     rows = []
-    for collector in collectors:
+    for collector in staffing.collectors:
         soon = collector.username != "collector" and rng.random() < 0.15
-        for kind, years_back in (("work_id", 2), ("authorization", 1), ("training", 1)):
-            days_left = rng.randint(5, 28) if soon and kind == "training" else rng.randint(90, 540)
+        for kind, years_back in ((Kind.WORK_ID, 2), (Kind.AUTHORIZATION, 1), (Kind.TRAINING, 1)):
+            days_left = (
+                rng.randint(5, 28) if soon and kind == Kind.TRAINING else rng.randint(90, 540)
+            )
             rows.append(
                 Credential(
                     collector=collector,

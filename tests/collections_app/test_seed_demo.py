@@ -201,3 +201,20 @@ class _Sink:
 
     def flush(self) -> None:
         pass
+
+
+def test_collectors_get_credentials_and_the_audit_chain_records_them(db):
+    from compliance.models import AuditEvent, Credential
+    from compliance.services.audit import audit_verify
+
+    seed_demo(borrowers=5, seed=4, today=TODAY)
+    collectors = get_user_model().objects.filter(groups__name="collector")
+    kinds = set(
+        Credential.objects.filter(collector__in=collectors).values_list("collector", "kind")
+    )
+    assert kinds == {
+        (c.pk, k) for c in collectors for k in ("work_id", "authorization", "training")
+    }
+    assert Credential.objects.filter(valid_until__lt=TODAY).count() == 0
+    assert AuditEvent.objects.filter(action="credential.created").count() == len(kinds)
+    assert audit_verify().ok
