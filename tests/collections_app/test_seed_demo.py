@@ -22,7 +22,8 @@ from collections_app.models import (
 )
 from collections_app.models.borrowers import validate_no_visit_windows
 from collections_app.services.ledger import ledger_refresh
-from compliance.models import PiiAccess
+from compliance.models import AuditEvent, Credential, PiiAccess
+from compliance.services.audit import audit_verify
 from tests import factories as f
 
 TODAY = date(2026, 3, 15)
@@ -204,9 +205,6 @@ class _Sink:
 
 
 def test_collectors_get_credentials_and_the_audit_chain_records_them(db):
-    from compliance.models import AuditEvent, Credential
-    from compliance.services.audit import audit_verify
-
     seed_demo(borrowers=5, seed=4, today=TODAY)
     collectors = get_user_model().objects.filter(groups__name="collector")
     kinds = set(
