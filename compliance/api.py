@@ -8,7 +8,6 @@ from rest_framework.response import Response
 
 from compliance.contract import ContractError
 from compliance.services.checks import compliance_dry_run
-from compliance.services.packs import NoPackInForce
 
 
 def _bad_request(field: str, error: str) -> Response:
@@ -26,5 +25,3 @@ def compliance_check(request: Request) -> Response:
         return Response(compliance_dry_run(data=data))
     except ContractError as error:
         return _bad_request(error.field, error.message)
-    except NoPackInForce as error:
-        return _bad_request("now", str(error))

@@ -7,13 +7,13 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from collections_app.models import Borrower, Case
-from compliance.contract import parse_request, request_json, verdict_json
+from compliance.contract import ContractError, parse_request, request_json, verdict_json
 from compliance.facts import VisitPlan, plan_facts
 from compliance.holidays import with_holidays
 from compliance.models import ComplianceCheck, Finding, RulePack
 from compliance.rules import Facts, Stage, Verdict, evaluate
 
-from .packs import policy_for, rulepack_in_force
+from .packs import NoPackInForce, policy_for, rulepack_in_force
 
 
 @dataclass(frozen=True)
@@ -34,11 +34,14 @@ def compliance_evaluate(*, stage: Stage, jurisdiction: str, facts: Facts) -> Che
 def compliance_dry_run(*, data: object) -> dict:
     """The §6.2 contract: request JSON in, verdict JSON out (messages in the active language).
 
-    Reads only the rule pack. Raises ContractError for malformed input and NoPackInForce
-    when the pack has no version in force at `now`.
+    Reads only the rule pack. Raises ContractError for malformed input, including a `now`
+    at which the pack has no version in force.
     """
     stage, jurisdiction, facts = parse_request(data)
-    outcome = compliance_evaluate(stage=stage, jurisdiction=jurisdiction, facts=facts)
+    try:
+        outcome = compliance_evaluate(stage=stage, jurisdiction=jurisdiction, facts=facts)
+    except NoPackInForce as error:
+        raise ContractError("now", str(error)) from None
     return verdict_json(outcome.verdict, gettext)
 
 

@@ -110,6 +110,7 @@ MALFORMED = [
     ("unknown-pack", ALLOWED, _set("pack", "FR"), "pack"),
     ("unknown-stage", ALLOWED, _set("stage", "during"), "stage"),
     ("naive-now", ALLOWED, _set("now", "2026-12-01T09:00:00"), "now"),
+    ("no-pack-in-force-then", ALLOWED, _set("now", "2019-12-01T09:00:00+08:00"), "now"),
     ("naive-visit-start", ALLOWED, _set("visit.start", "2026-12-03T10:00:00"), "visit.start"),
     ("not-a-datetime", ALLOWED, _set("visit.start", "tomorrow morning"), "visit.start"),
     ("end-before-start", ALLOWED, _set("visit.end", "2026-12-03T09:00:00+08:00"), "visit.end"),

@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 
 from compliance.contract import ContractError
 from compliance.services.checks import compliance_dry_run
-from compliance.services.packs import NoPackInForce
 
 BAD_INPUT = 2
 
@@ -51,8 +50,6 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"{error.field}: {error.message}", returncode=BAD_INPUT
                 ) from None
-            except NoPackInForce as error:
-                raise CommandError(f"now: {error}", returncode=BAD_INPUT) from None
         self.stdout.write(json.dumps(verdict, ensure_ascii=False, indent=2))
 
 
