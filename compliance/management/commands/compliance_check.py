@@ -3,6 +3,7 @@
 import json
 import sys
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--language",
             default="en",
-            choices=["en", "zh-hans"],
+            choices=[code for code, _name in settings.LANGUAGES],
             help=_("Language of the messages."),
         )
 
