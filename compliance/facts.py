@@ -70,6 +70,13 @@ class VisitPlan:
     # Re-checking an existing visit: it is left out of history and busy times, and its
     # notices are the notices.
     visit_id: int | None = None
+    # Rescheduling: the visit being moved is left out of history and busy times too, but its
+    # notices announced another time and do not count.
+    replaces_visit_id: int | None = None
+
+    @property
+    def excluded_visit_ids(self) -> list[int]:
+        return [pk for pk in (self.visit_id, self.replaces_visit_id) if pk is not None]
 
 
 def plan_facts(*, plan: VisitPlan, now: datetime) -> Facts:
@@ -244,8 +251,8 @@ def _busy(plan: VisitPlan, collector_ids: tuple[int, ...]) -> dict[int, tuple[In
         .order_by("visit__planned_start", "visit_id")
         .values_list("collector_id", "visit__planned_start", "visit__planned_end")
     )
-    if plan.visit_id is not None:
-        rows = rows.exclude(visit_id=plan.visit_id)
+    if plan.excluded_visit_ids:
+        rows = rows.exclude(visit_id__in=plan.excluded_visit_ids)
     busy: dict[int, list[Interval]] = defaultdict(list)
     for collector_id, start, end in rows:
         busy[collector_id].append(Interval(start, end))
@@ -266,8 +273,8 @@ def _history(plan: VisitPlan) -> tuple[PastVisit, ...]:
         .order_by("planned_start", "pk")
         .values_list("planned_start", "status")
     )
-    if plan.visit_id is not None:
-        rows = rows.exclude(pk=plan.visit_id)
+    if plan.excluded_visit_ids:
+        rows = rows.exclude(pk__in=plan.excluded_visit_ids)
     return tuple(PastVisit(start=start, status=HISTORY_STATUS[status]) for start, status in rows)
 
 
@@ -289,6 +296,7 @@ def _notices(visit_id: int | None) -> tuple[Notice, ...]:
         return ()
     rows = (
         NoticeRow.objects.filter(visit_id=visit_id)
+        .exclude(kind=NoticeRow.Kind.CANCELLED)
         .order_by("created_at", "pk")
         .values_list("channel", "status", "sent_at", "delivered_at", "states_purpose")
     )

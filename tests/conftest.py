@@ -8,6 +8,12 @@ from django.test import Client
 
 from tests import factories as f
 
+# The migrations that grant the role groups their permissions, in order.
+ROLE_MIGRATIONS = (
+    "collections_app.migrations.0002_roles",
+    "visits.migrations.0003_role_permissions",
+)
+
 
 @pytest.fixture(scope="module")
 def restore_roles(django_db_blocker):
@@ -22,21 +28,22 @@ def restore_roles(django_db_blocker):
     from django.contrib.auth.management import create_permissions
     from django.contrib.auth.models import Group, Permission
 
-    roles = importlib.import_module("collections_app.migrations.0002_roles")
     with django_db_blocker.unblock():
         for app_config in apps.get_app_configs():
             create_permissions(app_config, verbosity=0)
-        for name, perms in roles.ROLES.items():
-            group, _created = Group.objects.get_or_create(name=name)
-            if perms is None:
-                group.permissions.set(Permission.objects.all())
-            else:
-                group.permissions.set(
-                    [
+        for module in ROLE_MIGRATIONS:
+            for name, perms in importlib.import_module(module).ROLES.items():
+                group, _created = Group.objects.get_or_create(name=name)
+                if perms is None:
+                    group.permissions.set(Permission.objects.all())
+                    continue
+                group.permissions.add(
+                    *[
                         Permission.objects.get(content_type__app_label=app, codename=codename)
                         for app, codename in perms
                     ]
                 )
+        Group.objects.get(name="admin").permissions.set(Permission.objects.all())
 
 
 @pytest.fixture

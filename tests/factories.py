@@ -24,8 +24,11 @@ from collections_app.models import (
     StaffProfile,
     Team,
 )
+from compliance.models import Credential
+from visits.models import Visit, VisitMember
 
 _seq = itertools.count(1)
+VISIT_PURPOSE = "Discuss the overdue instalments and a repayment plan"
 
 
 def _n() -> int:
@@ -194,3 +197,37 @@ def make_bucket_change(*, loan: Loan, **overrides) -> BucketChange:
     fields = {"changed_on": date(2026, 2, 15), "from_bucket": "M0", "to_bucket": "M1", "dpd": 1}
     fields.update(overrides)
     return BucketChange.objects.create(loan=loan, **fields)
+
+
+def make_visit(*, case, start, hours=1, status="booked", members=(), **overrides) -> Visit:
+    fields = {
+        "location_type": "home",
+        "purpose": VISIT_PURPOSE,
+        "recorder": True,
+        "created_by": members[0] if members else make_user(),
+    }
+    fields.update(overrides)
+    visit = Visit.objects.create(
+        case=case,
+        borrower=case.borrower,
+        status=status,
+        planned_start=start,
+        planned_end=start + timedelta(hours=hours),
+        **fields,
+    )
+    VisitMember.objects.bulk_create(VisitMember(visit=visit, collector=m) for m in members)
+    return visit
+
+
+def make_credential(*, collector, kind, valid_until, valid_from=date(2026, 1, 1), **overrides):
+    return Credential.objects.create(
+        collector=collector, kind=kind, valid_from=valid_from, valid_until=valid_until, **overrides
+    )
+
+
+def credentialed(user, case=None):
+    """Work ID, general authorization and training, all valid on the visit day."""
+    make_credential(collector=user, kind="work_id", valid_until=date(2027, 6, 30))
+    make_credential(collector=user, kind="authorization", valid_until=date(2027, 1, 31))
+    make_credential(collector=user, kind="training", valid_until=date(2027, 3, 1))
+    return user

@@ -20,6 +20,14 @@ class Team(TimeStampedModel):
         blank=True,
         related_name="led_teams",
     )
+    # Where the team's day routes start.
+    office_address = models.CharField(_("office address"), max_length=300, blank=True)
+    office_lat = models.DecimalField(
+        _("office latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    office_lng = models.DecimalField(
+        _("office longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("team")

@@ -1,9 +1,11 @@
-"""Compliance records: rule packs, checks and findings, credentials, flags, audit, PII access."""
+"""Compliance records: rule packs, checks and findings, credentials, flags, overrides,
+audit, PII access."""
 
 from .audit import AuditEvent
 from .checks import ComplianceCheck, Finding
 from .credentials import Credential
 from .flags import Flag
+from .overrides import Override, OverrideStatus
 from .packs import RulePack
 from .pii import PiiAccess, PiiAccessField
 
@@ -13,6 +15,8 @@ __all__ = [
     "Credential",
     "Finding",
     "Flag",
+    "Override",
+    "OverrideStatus",
     "PiiAccess",
     "PiiAccessField",
     "RulePack",

@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 
 from collections_app.models import Borrower, Case
 from compliance.contract import ContractError, parse_request, request_json, verdict_json
-from compliance.facts import VisitPlan, plan_facts
+from compliance.facts import VisitPlan, facts_for_visit, plan_facts
 from compliance.holidays import with_holidays
 from compliance.models import ComplianceCheck, Finding, RulePack
 from compliance.rules import Facts, Stage, Verdict, evaluate
@@ -91,3 +91,11 @@ def compliance_record(
         for position, finding in enumerate(verdict.findings)
     )
     return check
+
+
+def compliance_check_visit(*, visit, now: datetime) -> CheckOutcome:
+    """Re-check a saved visit pre-booking (approval, nightly re-check). Reads only."""
+    _plan, facts = facts_for_visit(visit=visit, now=now)
+    return compliance_evaluate(
+        stage=Stage.PRE, jurisdiction=visit.borrower.jurisdiction, facts=facts
+    )

@@ -12,11 +12,10 @@ from django.test.utils import CaptureQueriesContext
 import compliance
 from collections_app.models import CallRecord
 from compliance.facts import VisitPlan, facts_for_visit, plan_facts
-from compliance.models import Credential
 from compliance.rules import Decision, Outcome, evaluate, policy_from_pack
 from compliance.rules.facts import Call, Interval, NoVisitWindow, PastVisit, SensitiveDate
 from tests import factories as f
-from visits.models import Notice, Visit, VisitMember
+from visits.models import Notice, Visit
 
 pytestmark = pytest.mark.django_db
 
@@ -31,40 +30,6 @@ PURPOSE = "Discuss the overdue instalments and a repayment plan"
 def at(day: int, hour: int = 10, minute: int = 0) -> datetime:
     """A moment in December 2026, Shanghai time."""
     return datetime(2026, 12, day, hour, minute, tzinfo=SH)
-
-
-def make_visit(*, case, start, hours=1, status="booked", members=(), **overrides) -> Visit:
-    fields = {
-        "location_type": "home",
-        "purpose": PURPOSE,
-        "recorder": True,
-        "created_by": members[0] if members else f.make_user(),
-    }
-    fields.update(overrides)
-    visit = Visit.objects.create(
-        case=case,
-        borrower=case.borrower,
-        status=status,
-        planned_start=start,
-        planned_end=start + timedelta(hours=hours),
-        **fields,
-    )
-    VisitMember.objects.bulk_create(VisitMember(visit=visit, collector=m) for m in members)
-    return visit
-
-
-def make_credential(*, collector, kind, valid_until, valid_from=date(2026, 1, 1), **overrides):
-    return Credential.objects.create(
-        collector=collector, kind=kind, valid_from=valid_from, valid_until=valid_until, **overrides
-    )
-
-
-def credentialed(user, case=None):
-    """Work ID, general authorization and training, all valid on the visit day."""
-    make_credential(collector=user, kind="work_id", valid_until=date(2027, 6, 30))
-    make_credential(collector=user, kind="authorization", valid_until=date(2027, 1, 31))
-    make_credential(collector=user, kind="training", valid_until=date(2027, 3, 1))
-    return user
 
 
 def plan(case, *collectors, start=START, end=END, **overrides) -> VisitPlan:
@@ -241,7 +206,7 @@ def test_no_debt_and_no_payment():
 
 
 def test_collector_credentials_choose_the_latest_usable(case, agent, other_agent, other_case):
-    c = lambda kind, until, **kw: make_credential(  # noqa: E731
+    c = lambda kind, until, **kw: f.make_credential(  # noqa: E731
         collector=agent, kind=kind, valid_until=until, **kw
     )
     c("work_id", date(2026, 6, 30))  # expired
@@ -258,7 +223,7 @@ def test_collector_credentials_choose_the_latest_usable(case, agent, other_agent
     c("certification", date(2027, 1, 1), code="REV", revoked=True)
     c("certification", date(2027, 1, 1), code="NEW", valid_from=date(2026, 12, 3))
     c("certification", date(2026, 12, 2), code="EDGE", valid_from=date(2026, 12, 2))
-    make_credential(
+    f.make_credential(
         collector=other_agent, kind="authorization", valid_until=date(2029, 1, 1), case=other_case
     )
 
@@ -280,7 +245,7 @@ def test_collector_credentials_choose_the_latest_usable(case, agent, other_agent
 
 def test_credentials_are_compared_with_the_local_visit_day(case, agent):
     """16:30 UTC on 1 December is already 2 December in Shanghai."""
-    make_credential(
+    f.make_credential(
         collector=agent, kind="work_id", valid_from=date(2026, 12, 2), valid_until=date(2027, 1, 1)
     )
     utc = ZoneInfo("UTC")
@@ -300,16 +265,16 @@ def test_collectors_in_plan_order_once_each(case, agent, other_agent):
 
 
 def test_busy_times_are_the_collectors_other_counting_visits(case, other_case, agent, other_agent):
-    together = make_visit(case=other_case, start=at(2, 14), members=[agent, other_agent])
-    make_visit(case=other_case, start=at(1, 16), members=[agent])  # the day before: kept
-    make_visit(case=other_case, start=at(16, 9), members=[agent])  # within the look-ahead
-    make_visit(case=other_case, start=at(18, 9), members=[agent])  # beyond it
-    make_visit(case=other_case, start=at(2, 16), members=[agent], status="cancelled")
-    make_visit(case=other_case, start=at(2, 17), members=[agent], status="rescheduled")
-    make_visit(case=other_case, start=at(2, 18), members=[agent], status="draft")
-    make_visit(case=other_case, start=at(2, 19), members=[agent], status="reported")
-    make_visit(case=other_case, start=at(2, 12), members=[f.make_user()])  # someone else's
-    own = make_visit(case=case, start=START, members=[agent, other_agent])
+    together = f.make_visit(case=other_case, start=at(2, 14), members=[agent, other_agent])
+    f.make_visit(case=other_case, start=at(1, 16), members=[agent])  # the day before: kept
+    f.make_visit(case=other_case, start=at(16, 9), members=[agent])  # within the look-ahead
+    f.make_visit(case=other_case, start=at(18, 9), members=[agent])  # beyond it
+    f.make_visit(case=other_case, start=at(2, 16), members=[agent], status="cancelled")
+    f.make_visit(case=other_case, start=at(2, 17), members=[agent], status="rescheduled")
+    f.make_visit(case=other_case, start=at(2, 18), members=[agent], status="draft")
+    f.make_visit(case=other_case, start=at(2, 19), members=[agent], status="reported")
+    f.make_visit(case=other_case, start=at(2, 12), members=[f.make_user()])  # someone else's
+    own = f.make_visit(case=case, start=START, members=[agent, other_agent])
 
     facts = plan_facts(plan=plan(case, agent, other_agent, visit_id=own.pk), now=NOW)
 
@@ -342,12 +307,12 @@ def test_visit_history_maps_statuses(case, other_case, agent):
         (5, "returned"),
     ]:
         month = 11 if day > 20 else 12
-        make_visit(case=case, start=datetime(2026, month, day, 10, tzinfo=SH), status=status)
-    make_visit(case=case, start=at(2, 10) - timedelta(days=8, minutes=1))  # too early
-    make_visit(case=case, start=at(17, 10))  # within end + 15 days
-    make_visit(case=case, start=at(17, 11, 1))  # beyond
-    make_visit(case=other_case, start=START)  # another borrower
-    own = make_visit(case=case, start=START)
+        f.make_visit(case=case, start=datetime(2026, month, day, 10, tzinfo=SH), status=status)
+    f.make_visit(case=case, start=at(2, 10) - timedelta(days=8, minutes=1))  # too early
+    f.make_visit(case=case, start=at(17, 10))  # within end + 15 days
+    f.make_visit(case=case, start=at(17, 11, 1))  # beyond
+    f.make_visit(case=other_case, start=START)  # another borrower
+    own = f.make_visit(case=case, start=START)
 
     facts = plan_facts(plan=plan(case, visit_id=own.pk), now=NOW)
 
@@ -384,8 +349,8 @@ def test_calls_around_the_visit(case, other_case):
 
 
 def test_notices_are_those_of_the_visit_being_rechecked(case, agent):
-    visit = make_visit(case=case, start=START, members=[agent])
-    other = make_visit(case=case, start=at(9), members=[agent])
+    visit = f.make_visit(case=case, start=START, members=[agent])
+    other = f.make_visit(case=case, start=at(9), members=[agent])
     Notice.objects.create(
         visit=visit,
         channel="sms",
@@ -413,7 +378,7 @@ def test_notices_are_those_of_the_visit_being_rechecked(case, agent):
 
 
 def test_facts_for_visit_builds_the_plan_from_the_saved_visit(case, agent, other_agent):
-    visit = make_visit(
+    visit = f.make_visit(
         case=case,
         start=START,
         hours=2,
@@ -450,22 +415,24 @@ def test_facts_for_visit_builds_the_plan_from_the_saved_visit(case, agent, other
 
 def _busy_world(case, other_case, collectors):
     for n, user in enumerate(collectors):
-        credentialed(user)
-        make_credential(
+        f.credentialed(user)
+        f.make_credential(
             collector=user, kind="authorization", valid_until=date(2028, 1, 1), case=case
         )
-        make_credential(
+        f.make_credential(
             collector=user, kind="certification", code="IIBF", valid_until=date(2028, 1, 1)
         )
-        make_credential(collector=user, kind="work_id", valid_until=date(2029, 1, 1), revoked=True)
+        f.make_credential(
+            collector=user, kind="work_id", valid_until=date(2029, 1, 1), revoked=True
+        )
         for day in (3, 4, 5):
-            make_visit(case=other_case, start=at(day, 9 + n), members=[user])
+            f.make_visit(case=other_case, start=at(day, 9 + n), members=[user])
     for day in (26, 28, 30):
-        make_visit(case=case, start=datetime(2026, 11, day, 10, tzinfo=SH), status="approved")
+        f.make_visit(case=case, start=datetime(2026, 11, day, 10, tzinfo=SH), status="approved")
     for hour in range(8, 20):
         CallRecord.objects.create(borrower=case.borrower, at=at(1, hour), connected=hour % 3 == 0)
     f.make_sensitive_date(borrower=case.borrower, starts_on=VISIT_DAY, ends_on=VISIT_DAY)
-    own = make_visit(case=case, start=START, members=list(collectors))
+    own = f.make_visit(case=case, start=START, members=list(collectors))
     Notice.objects.create(
         visit=own, channel="sms", status="delivered", sent_at=at(1, 8), delivered_at=at(1, 8)
     )
@@ -503,7 +470,7 @@ def test_plan_facts_takes_at_most_eight_queries(
 def test_facts_for_visit_adds_only_the_members_and_case(
     case, agent, other_agent, django_assert_max_num_queries
 ):
-    visit = make_visit(case=case, start=START, members=[agent, other_agent])
+    visit = f.make_visit(case=case, start=START, members=[agent, other_agent])
     loaded = Visit.objects.select_related("case").get(pk=visit.pk)
     with django_assert_max_num_queries(9):
         facts_for_visit(visit=loaded, now=NOW)
@@ -526,8 +493,8 @@ def _failed(verdict) -> set[str]:
 def test_cn_pack_allows_a_clean_plan_and_blocks_a_second_visit_the_same_day(
     case, agent, other_agent, other_case, cn_policy
 ):
-    credentialed(agent)
-    credentialed(other_agent)
+    f.credentialed(agent)
+    f.credentialed(other_agent)
     the_plan = plan(case, agent, other_agent)
 
     verdict = evaluate("pre", plan_facts(plan=the_plan, now=NOW), cn_policy)
@@ -537,10 +504,10 @@ def test_cn_pack_allows_a_clean_plan_and_blocks_a_second_visit_the_same_day(
 
     # Another team books the borrower the same afternoon; the plan is re-checked.
     others = [
-        credentialed(f.make_user(role="collector")),
-        credentialed(f.make_user(role="collector")),
+        f.credentialed(f.make_user(role="collector")),
+        f.credentialed(f.make_user(role="collector")),
     ]
-    make_visit(case=case, start=at(2, 15), members=others)
+    f.make_visit(case=case, start=at(2, 15), members=others)
 
     verdict = evaluate("pre", plan_facts(plan=the_plan, now=NOW), cn_policy)
 
@@ -551,12 +518,12 @@ def test_cn_pack_allows_a_clean_plan_and_blocks_a_second_visit_the_same_day(
 
 
 def test_cn_pack_blocks_an_uncredentialed_collector(case, agent, other_agent, cn_policy):
-    credentialed(agent)
-    make_credential(collector=other_agent, kind="work_id", valid_until=date(2027, 6, 30))
-    make_credential(
+    f.credentialed(agent)
+    f.make_credential(collector=other_agent, kind="work_id", valid_until=date(2027, 6, 30))
+    f.make_credential(
         collector=other_agent, kind="authorization", valid_until=date(2027, 1, 31), revoked=True
     )
-    make_credential(collector=other_agent, kind="training", valid_until=date(2027, 3, 1))
+    f.make_credential(collector=other_agent, kind="training", valid_until=date(2027, 3, 1))
 
     verdict = evaluate("pre", facts_of(case, agent, other_agent), cn_policy)
 

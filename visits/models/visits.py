@@ -1,13 +1,13 @@
-"""Field visits: the plan, who goes, and the notices sent for it.
+"""Field visits: the plan and who goes (DESIGN.md §5).
 
-The status machine, check-in/out and reports build on these (DESIGN.md §5).
+Status changes only through visits.services (each writes an AuditEvent); check-in/out and
+reports build on these.
 """
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from collections_app.models.base import (
     TimeStampedModel,
@@ -43,6 +43,8 @@ HISTORY_STATUS = {
     VisitStatus.RESCHEDULED: "cancelled",
 }
 COUNTING = [status for status, seen in HISTORY_STATUS.items() if seen != "cancelled"]
+# Planned and not yet started: the visit can still be cancelled or rescheduled.
+OPEN_STATUSES = (VisitStatus.PENDING_APPROVAL, VisitStatus.BOOKED)
 
 
 class VisitTarget(models.TextChoices):
@@ -98,6 +100,17 @@ class Visit(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # A reschedule drops this visit (status `rescheduled`) and books a new one pointing back.
+    rescheduled_from = models.OneToOneField(
+        "self",
+        verbose_name=_("rescheduled from"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rescheduled_to",
+    )
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=500, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
 
     objects = VisitQuerySet.as_manager()
 
@@ -116,10 +129,17 @@ class Visit(TimeStampedModel):
         indexes = [
             # Facts adapter: a borrower's visits around a date (frequency caps).
             models.Index(fields=["borrower", "planned_start"], name="visit_borrower_start"),
+            # Agenda and team calendar: visits in a period by status.
+            models.Index(fields=["planned_start", "status"], name="visit_start_status"),
         ]
 
     def __str__(self) -> str:
         return f"{self.public_id} {self.planned_start:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def is_open(self) -> bool:
+        """Still ahead of the collector: can be cancelled or rescheduled."""
+        return self.status in OPEN_STATUSES
 
 
 class VisitMember(models.Model):
@@ -146,48 +166,3 @@ class VisitMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.collector_id} @ {self.visit_id}"
-
-
-class NoticeChannel(models.TextChoices):
-    SMS = "sms", _("SMS")
-    EMAIL = "email", _("E-mail")
-    LETTER = "letter", _("Letter")
-
-
-class NoticeStatus(models.TextChoices):
-    PENDING = "pending", pgettext_lazy("notice status", "Pending")
-    SENT = "sent", _("Sent")
-    DELIVERED = "delivered", _("Delivered")
-    FAILED = "failed", _("Failed")
-
-
-class Notice(TimeStampedModel):
-    """An advance notice of a visit to the borrower (the outbox row)."""
-
-    Channel = NoticeChannel
-    Status = NoticeStatus
-
-    visit = models.ForeignKey(
-        Visit, verbose_name=_("visit"), on_delete=models.PROTECT, related_name="notices"
-    )
-    channel = models.CharField(_("channel"), max_length=8, choices=Channel)
-    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PENDING)
-    states_purpose = models.BooleanField(_("states the purpose"), default=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("notice")
-        verbose_name_plural = _("notices")
-        ordering = ["created_at", "id"]
-        constraints = [
-            status_valid("channel", NoticeChannel, "notice_channel_valid"),
-            status_valid("status", NoticeStatus, "notice_status_valid"),
-            models.CheckConstraint(
-                condition=Q(delivered_at__isnull=True) | Q(status="delivered"),
-                name="notice_delivered_at_only_when_delivered",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.channel} {self.status} for {self.visit_id}"
