@@ -163,6 +163,12 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Case lists never run an exact COUNT(*) beyond this many rows per page view.
 WORKLIST_PAGE_SIZE = env.int("FIELDVISIT_WORKLIST_PAGE_SIZE", default=25)
 
+# Visit notices (visits/links.py, visits/services/sending.py).
+# The address borrowers reach this server at, for the link in each notice.
+FIELDVISIT_PUBLIC_URL = env("FIELDVISIT_PUBLIC_URL", default="http://127.0.0.1:8000")
+# How long a notice's borrower link works after it was issued (seconds; default 30 days).
+NOTICE_LINK_MAX_AGE = env.int("FIELDVISIT_NOTICE_LINK_MAX_AGE", default=30 * 24 * 60 * 60)
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -25,6 +25,7 @@ ledger_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("", include((ledger_patterns, "collections_app"))),
+    path("", include("visits.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -1,0 +1,1 @@
+"""Write side of visits: status machine, booking, overrides, notices (one module each)."""

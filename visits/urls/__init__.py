@@ -1,0 +1,7 @@
+"""Visit routes, one module per area (planning, notices, borrower link, agenda)."""
+
+from . import agenda, borrower, notices, planning
+
+app_name = "visits"
+
+urlpatterns = planning.urlpatterns + notices.urlpatterns + borrower.urlpatterns + agenda.urlpatterns
