@@ -8,6 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from visits.selectors import visits_for_case
+
 from .filters import WorklistFilter
 from .forms import OverdueReasonForm, RevealForm
 from .mask import mask_field
@@ -61,6 +63,8 @@ def _render_dossier(request, case, reason_form, status=200):
         "reveal_form": RevealForm(),
         "can_edit_reason": role_of(request.user) in (Role.COLLECTOR, Role.SUPERVISOR, Role.ADMIN),
         "can_reveal": request.user.has_perm(REVEAL_PERMISSION),
+        "can_plan": request.user.has_perm("visits.add_visit") and case.status == case.Status.OPEN,
+        "visits": visits_for_case(case=case),
         **case_dossier(case=case),
     }
     return render(request, "collections_app/case_detail.html", context, status=status)

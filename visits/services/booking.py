@@ -20,7 +20,7 @@ from compliance.models import ComplianceCheck, Override
 from compliance.rules import Decision, Verdict
 from compliance.services.audit import audit_record
 from compliance.services.checks import compliance_check_plan, compliance_record
-from visits.models import NoticeKind, Visit, VisitMember, VisitStatus
+from visits.models import OPEN_STATUSES, NoticeKind, Visit, VisitMember, VisitStatus
 
 from .notices import notice_enqueue, notice_went_out, notice_withdraw_pending
 from .status import visit_transition
@@ -135,6 +135,7 @@ def _book(*, plan, place, by, now, justification, replaces: Visit | None = None)
         },
         at=now,
     )
+    _case_next_visit(case=plan.case, now=now)
     if status == VisitStatus.PENDING_APPROVAL:
         override = Override(
             visit=visit, check_run=check, requested_by=by, justification=justification.strip()
@@ -179,6 +180,18 @@ def _drop(*, visit: Visit, to: str, by, now: datetime, data: dict) -> None:
         audit_record(actor=by, action="override.withdrawn", obj=override, at=now)
     if told and to == VisitStatus.CANCELLED:
         notice_enqueue(visit=visit, kind=NoticeKind.CANCELLED, now=now)
+    _case_next_visit(case=visit.case, now=now)
+
+
+def _case_next_visit(*, case, now: datetime) -> None:
+    """Keep the worklist's "next visit" column: the earliest open visit still ahead."""
+    case.next_visit_at = (
+        Visit.objects.filter(case=case, status__in=OPEN_STATUSES, planned_end__gt=now)
+        .order_by("planned_start")
+        .values_list("planned_start", flat=True)
+        .first()
+    )
+    case.save(update_fields=["next_visit_at", "updated_at"])
 
 
 def _visit_create(*, plan, place, status, by, now, replaces) -> Visit:
