@@ -4,7 +4,16 @@ from django.contrib import admin
 from compliance.rules import PackError, policy_from_pack
 from compliance.services.audit import audit_record
 
-from .models import AuditEvent, ComplianceCheck, Credential, Finding, Flag, PiiAccess, RulePack
+from .models import (
+    AuditEvent,
+    ComplianceCheck,
+    Credential,
+    Finding,
+    Flag,
+    Override,
+    PiiAccess,
+    RulePack,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -163,3 +172,12 @@ class FlagAdmin(admin.ModelAdmin):
     search_fields = ["public_id", "rule", "borrower__customer_number", "summary"]
     raw_id_fields = ["borrower", "case", "visit", "finding", "raised_by", "assigned_to"]
     readonly_fields = ["resolved_at"]
+
+
+@admin.register(Override)
+class OverrideAdmin(ReadOnlyAdmin):
+    """Decided through the override pages (re-check, four eyes, audit), never here."""
+
+    list_display = ["created_at", "visit", "status", "requested_by", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["visit", "check_run", "recheck", "requested_by", "decided_by"]
