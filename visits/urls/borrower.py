@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+"""The borrower's notice link (public, signed; see visits.links)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from visits.views import borrower
+
+urlpatterns = [
+    path("n/<str:token>/", borrower.borrower_notice, name="borrower_notice"),
+]
