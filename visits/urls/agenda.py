@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from visits.views import agenda
+
+urlpatterns = [
+    path("agenda/", agenda.agenda, name="agenda"),
+    path("agenda/team/", agenda.team_calendar, name="team_calendar"),
+]
