@@ -1,9 +1,18 @@
 """REST interface of visits (issue 4 item 9): book, list, show and cancel, as the pages do.
 
+    POST /api/v1/visits/                     book (visits.services.booking.visit_book)
+    GET  /api/v1/visits/                     visits in scope, newest planned first
+    GET  /api/v1/visits/<id>/                one visit
+    POST /api/v1/visits/<id>/cancel/         {"reason": ...} (visit_cancel)
+
 Session or basic authentication (settings REST_FRAMEWORK). Role gates are the Django
 permissions of the role groups (403); scope is the selectors' (404). Bad input is 400 with
-the field named, `{"field": ..., "error": ...}`, like the compliance API. Times in and out
-carry their UTC offset; visits are shown in the borrower's zone (visits.serializers).
+the field named, `{"field": ..., "error": ...}`, like the compliance API. Decisions:
+- times in carry a UTC offset (naive is refused); times out are ISO 8601 in the
+  borrower's zone with its offset, the zone the rules judge the visit in;
+- `collectors` are usernames; `address` is the kind of the borrower's address (home,
+  work, other): addresses have no public id and database ids stay on the server;
+- pages are cursor pages (`limit`, `cursor`): no COUNT(*) per page.
 """
 
 import functools

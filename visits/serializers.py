@@ -154,7 +154,10 @@ class VisitBookSerializer(StrictSerializer):
 
     def _collector_ids(self, case: Case, usernames: list[str]) -> tuple[int, ...]:
         user = self.context["user"]
-        wanted = list(dict.fromkeys(name for name in usernames if name != user.get_username()))
+        caller = (user.pk,) if role_of(user) is Role.COLLECTOR else ()
+        if caller:  # going anyway: naming oneself is no error
+            usernames = [name for name in usernames if name != user.get_username()]
+        wanted = list(dict.fromkeys(usernames))
         found = dict(
             get_user_model()
             .objects.filter(
@@ -172,7 +175,6 @@ class VisitBookSerializer(StrictSerializer):
                     % {"names": ", ".join(missing)}
                 }
             )
-        caller = (user.pk,) if role_of(user) is Role.COLLECTOR else ()
         return caller + tuple(found[name] for name in wanted)
 
     def to_plan(self) -> VisitPlan:

@@ -142,6 +142,20 @@ def test_supervisor_books_for_the_team_without_going(supervisor_client, case, fr
     assert set(visit.members.all()) == set(fresh_crew)
 
 
+def test_collector_naming_themselves_goes_once(agent_client, case, fresh_crew):
+    response = post(agent_client, LIST_URL, body_for(case, collectors=["agent", "partner"]))
+    assert response.status_code == 201, response.content
+    assert [c["username"] for c in response.json()["visit"]["collectors"]] == ["agent", "partner"]
+
+
+def test_supervisor_cannot_go_as_a_collector(supervisor_client, case, fresh_crew):
+    body = body_for(case, collectors=["agent", "partner", "supervisor"])
+    response = post(supervisor_client, LIST_URL, body)
+    assert response.status_code == 400
+    assert response.json()["field"] == "collectors"
+    assert "supervisor" in response.json()["error"]
+
+
 def test_caller_counts_as_one_of_the_team(agent_client, case, fresh_crew):
     """Alone the agent is one collector; the CN pack needs two: blocked on TEAM_SIZE."""
     response = post(agent_client, LIST_URL, body_for(case, collectors=[]))
@@ -215,14 +229,18 @@ def test_blocked_booking_is_422_and_books_nothing(agent_client, case, fresh_crew
 
 def test_verdict_messages_follow_the_language(agent_client, case, fresh_crew):
     late = {"end": START.replace(hour=22, minute=30).isoformat()}
-    english = post(agent_client, LIST_URL, body_for(case, **late)).json()["verdict"]
-    response = agent_client.post(
-        LIST_URL,
-        json.dumps(body_for(case, **late)),
-        content_type="application/json",
-        headers={"accept-language": "zh-hans"},
-    )
-    chinese = response.json()["verdict"]
+
+    def verdict_in(language: str) -> dict:
+        response = agent_client.post(
+            LIST_URL,
+            json.dumps(body_for(case, **late)),
+            content_type="application/json",
+            headers={"accept-language": language},
+        )
+        assert response.status_code == 422, response.content
+        return response.json()["verdict"]
+
+    english, chinese = verdict_in("en"), verdict_in("zh-hans")
     window = [x["message"] for x in chinese["findings"] if x["rule"] == "VISIT_WINDOW"][0]
     assert any("\u4e00" <= ch <= "\u9fff" for ch in window)
     assert english["findings"] != chinese["findings"]
