@@ -111,8 +111,6 @@ class VisitBookSerializer(StrictSerializer):
     def validate(self, attrs: dict) -> dict:
         if attrs["end"] <= attrs["start"]:
             raise serializers.ValidationError({"end": _("The visit must end after it starts.")})
-        if attrs["start"] <= timezone.now():
-            raise serializers.ValidationError({"start": _("The visit must start in the future.")})
         attrs["address"] = self._address(attrs)
         if attrs["location_type"] in AT_PLACE and "place" not in attrs:
             raise serializers.ValidationError(

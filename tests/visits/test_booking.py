@@ -278,3 +278,17 @@ def test_unknown_member_fails_closed(good_plan, home, agent):
         now=NOW,
     )
     assert not result.booked and "COLLECTOR_CREDENTIALS" in failing(result)
+
+
+def test_a_visit_in_the_past_is_refused_before_any_check(good_plan, home, agent):
+    with pytest.raises(ValidationError) as error:
+        visit_book(plan=good_plan, place=home, by=agent, now=START + timedelta(minutes=1))
+    assert "start" in error.value.message_dict
+    assert not ComplianceCheck.objects.exists()
+
+
+def test_a_closed_case_cannot_get_a_visit(good_plan, home, agent):
+    good_plan.case.status = "closed"
+    good_plan.case.save()
+    with pytest.raises(ValidationError):
+        visit_book(plan=good_plan, place=home, by=agent, now=NOW)

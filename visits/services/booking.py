@@ -20,6 +20,7 @@ from compliance.models import ComplianceCheck, Override
 from compliance.rules import Decision, Verdict
 from compliance.services.audit import audit_record
 from compliance.services.checks import compliance_check_plan, compliance_record
+from compliance.services.packs import NoPackInForce
 from visits.models import OPEN_STATUSES, NoticeKind, Visit, VisitMember, VisitStatus
 
 from .notices import notice_enqueue, notice_went_out, notice_withdraw_pending
@@ -91,6 +92,11 @@ def visit_reschedule(
 
 
 def _book(*, plan, place, by, now, justification, replaces: Visit | None = None):
+    # Packs without an advance-notice rule (US) would otherwise accept a visit in the past.
+    if plan.start <= now:
+        raise ValidationError({"start": _("The visit must start in the future.")})
+    if plan.case.status != plan.case.Status.OPEN:
+        raise ValidationError(_("Visits can only be booked on an open case."), code="closed")
     Borrower.objects.select_for_update().get(pk=plan.case.borrower_id)
     if replaces is not None:
         replaces = Visit.objects.select_for_update().get(pk=replaces.pk)
@@ -100,7 +106,10 @@ def _book(*, plan, place, by, now, justification, replaces: Visit | None = None)
                 code="not_open",
             )
         plan = _replacing(plan, replaces)
-    outcome = compliance_check_plan(plan=plan, now=now)
+    try:
+        outcome = compliance_check_plan(plan=plan, now=now)
+    except NoPackInForce as error:
+        raise ValidationError(str(error), code="no_pack") from None
     decision = outcome.verdict.decision
     borrower = plan.case.borrower
     if decision is Decision.BLOCK:

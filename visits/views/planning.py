@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from collections_app.selectors import case_get_for_user
 from compliance.display import finding_rows
 from compliance.services.checks import compliance_check_plan
+from compliance.services.packs import NoPackInForce
 from visits.forms.planning import CancelForm, OverrideDecisionForm, PlanForm
 from visits.selectors import (
     override_get_for_user,
@@ -52,8 +53,14 @@ def visit_verdict(request, public_id):
     form = PlanForm(request.POST, case=case, user=request.user)
     context = {"form": form, "case": case}
     if form.is_valid():
-        outcome = compliance_check_plan(plan=form.plan(), now=timezone.now())
-        context.update(verdict_context(outcome.verdict, case.borrower.timezone, _duration(form)))
+        try:
+            outcome = compliance_check_plan(plan=form.plan(), now=timezone.now())
+        except NoPackInForce as error:
+            form.add_error(None, str(error))
+        else:
+            context.update(
+                verdict_context(outcome.verdict, case.borrower.timezone, _duration(form))
+            )
     return render(request, "visits/includes/_verdict.html", context)
 
 
