@@ -289,6 +289,7 @@ def test_a_visit_in_the_past_is_refused_before_any_check(good_plan, home, agent)
 
 def test_a_closed_case_cannot_get_a_visit(good_plan, home, agent):
     good_plan.case.status = "closed"
+    good_plan.case.closed_on = START.date()
     good_plan.case.save()
     with pytest.raises(ValidationError):
         visit_book(plan=good_plan, place=home, by=agent, now=NOW)
