@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -155,6 +156,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=0),
         "options": {"expires": 6 * 60 * 60},
     },
+    # Visit notices left pending (broker down at booking) or due for a retry.
+    "notice-sweep": {
+        "task": "visits.tasks.notice_sweep_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -168,6 +175,31 @@ WORKLIST_PAGE_SIZE = env.int("FIELDVISIT_WORKLIST_PAGE_SIZE", default=25)
 FIELDVISIT_PUBLIC_URL = env("FIELDVISIT_PUBLIC_URL", default="http://127.0.0.1:8000")
 # How long a notice's borrower link works after it was issued (seconds; default 30 days).
 NOTICE_LINK_MAX_AGE = env.int("FIELDVISIT_NOTICE_LINK_MAX_AGE", default=30 * 24 * 60 * 60)
+# Who the notices come from: named in every text and on the letterhead.
+FIELDVISIT_BANK_NAME = env("FIELDVISIT_BANK_NAME", default="春城商业银行")
+FIELDVISIT_BANK_HOTLINE = env("FIELDVISIT_BANK_HOTLINE", default="0871-96588")
+# Where a borrower complains: the bank's consumer-protection line, then the regulator's 12378.
+FIELDVISIT_COMPLAINT_CHANNEL = env("FIELDVISIT_COMPLAINT_CHANNEL", default="0871-96588-9, 12378")
+# SMS gateway (visits/gateways.py): "console" logs each message and counts it delivered;
+# "sms_http" POSTs it to FIELDVISIT_SMS_HTTP_URL. E-mail uses EMAIL_BACKEND; letters are printed.
+FIELDVISIT_SMS_GATEWAY = env("FIELDVISIT_SMS_GATEWAY", default="console")
+FIELDVISIT_SMS_HTTP_URL = env("FIELDVISIT_SMS_HTTP_URL", default="")
+FIELDVISIT_SMS_HTTP_TOKEN = env("FIELDVISIT_SMS_HTTP_TOKEN", default="")
+FIELDVISIT_SMS_HTTP_TIMEOUT = env.float("FIELDVISIT_SMS_HTTP_TIMEOUT", default=10.0)
+# Delivery receipts are accepted only with an HMAC-SHA256 signature made with this secret.
+FIELDVISIT_SMS_WEBHOOK_SECRET = env("FIELDVISIT_SMS_WEBHOOK_SECRET", default="")
+# Failed sends are retried after 1, 2, 4, … minutes (capped), then given up.
+FIELDVISIT_NOTICE_MAX_ATTEMPTS = env.int("FIELDVISIT_NOTICE_MAX_ATTEMPTS", default=8)
+FIELDVISIT_NOTICE_RETRY_SECONDS = env.int("FIELDVISIT_NOTICE_RETRY_SECONDS", default=60)
+FIELDVISIT_NOTICE_RETRY_MAX_SECONDS = env.int("FIELDVISIT_NOTICE_RETRY_MAX_SECONDS", default=3600)
+# Rows one sweep sends at most (the beat runs it every minute).
+FIELDVISIT_NOTICE_SWEEP_BATCH = env.int("FIELDVISIT_NOTICE_SWEEP_BATCH", default=200)
+# Rows per outbox page (read one more to know whether a next page exists; no COUNT).
+NOTICES_PAGE_SIZE = env.int("FIELDVISIT_NOTICES_PAGE_SIZE", default=25)
+if FIELDVISIT_SMS_GATEWAY not in ("console", "sms_http"):
+    raise ImproperlyConfigured("FIELDVISIT_SMS_GATEWAY must be console or sms_http.")
+if FIELDVISIT_SMS_GATEWAY == "sms_http" and not FIELDVISIT_SMS_HTTP_URL:
+    raise ImproperlyConfigured("FIELDVISIT_SMS_GATEWAY=sms_http needs FIELDVISIT_SMS_HTTP_URL.")
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)

@@ -1,10 +1,13 @@
 """The notice outbox: rows written inside the booking transaction, sent after commit."""
 
+import logging
 from datetime import datetime
 
 from django.db import transaction
 
 from visits.models import Notice, NoticeKind, NoticeStatus, Visit
+
+logger = logging.getLogger(__name__)
 
 
 def notice_channels(*, visit: Visit) -> list[str]:
@@ -57,6 +60,11 @@ def _sender(notice_id: int):
     def send() -> None:
         from visits.tasks import notice_send_task
 
-        notice_send_task.delay(notice_id)
+        try:
+            notice_send_task.delay(notice_id)
+        except Exception:
+            # The booking has committed and the row is in the outbox: the sweeper sends it
+            # within a minute, so a broker outage must not turn the booking into an error.
+            logger.exception("Could not queue notice %s; the sweeper will send it.", notice_id)
 
     return send

@@ -1,0 +1,105 @@
+"""The notice outbox page, the printable letter, and the SMS gateway's delivery receipts."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from collections_app.roles import Role, role_of
+from visits.filters import NoticeFilter
+from visits.models import NoticeChannel
+from visits.selectors import notice_list_for_user
+from visits.services.notice_texts import letter_address
+from visits.services.receipts import (
+    ReceiptInvalid,
+    notice_receipt_apply,
+    receipt_parse,
+    receipt_signature_valid,
+)
+
+
+@require_GET
+@login_required
+@permission_required("visits.view_notice", raise_exception=True)
+def notice_list(request):
+    """Newest first; pages without a COUNT of the whole outbox."""
+    notices = notice_list_for_user(user=request.user).order_by("-created_at", "-id")
+    outbox = NoticeFilter(request.GET, queryset=notices)
+    page = _page(outbox.qs, request.GET.get("page"), settings.NOTICES_PAGE_SIZE)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "visits/notices/notice_list.html",
+        {"filter": outbox, "page": page, "query": query.urlencode()},
+    )
+
+
+@require_GET
+@login_required
+def notice_letter(request, public_id):
+    """The letter as sent, to print and post. Compliance sees name and address masked."""
+    letters = notice_list_for_user(user=request.user).filter(channel=NoticeChannel.LETTER)
+    notice = get_object_or_404(letters, public_id=public_id)
+    borrower = notice.visit.borrower
+    context = {
+        "notice": notice,
+        "borrower": borrower,
+        "address": letter_address(borrower=borrower),
+        "show_personal": role_of(request.user) is not Role.COMPLIANCE,
+        "bank_name": settings.FIELDVISIT_BANK_NAME,
+        "hotline": settings.FIELDVISIT_BANK_HOTLINE,
+    }
+    return render(request, "visits/notices/notice_letter.html", context)
+
+
+@csrf_exempt  # called by the SMS gateway, authenticated by the body's HMAC signature
+@require_POST
+def sms_receipt(request):
+    if not receipt_signature_valid(body=request.body, header=request.headers.get("X-Signature")):
+        return JsonResponse({"error": "Missing or invalid signature."}, status=403)
+    try:
+        receipt = receipt_parse(body=request.body)
+        notice = notice_receipt_apply(receipt=receipt, now=timezone.now())
+    except ReceiptInvalid as exc:
+        return JsonResponse({"error": exc.message, "field": exc.field}, status=400)
+    return JsonResponse({"notice": str(notice.public_id), "status": notice.status})
+
+
+@dataclass(frozen=True)
+class _Page:
+    object_list: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+def _page(queryset, number, size: int) -> _Page:
+    """One page and whether another follows: reads size + 1 rows, never counts them all."""
+    try:
+        number = max(1, int(number))
+    except (TypeError, ValueError):
+        number = 1
+    offset = (number - 1) * size
+    rows = list(queryset[offset : offset + size + 1])
+    return _Page(object_list=rows[:size], number=number, has_next=len(rows) > size)
