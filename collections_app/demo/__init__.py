@@ -36,6 +36,7 @@ from collections_app.models import Borrower as BorrowerModel
 from collections_app.services.ledger import ledger_refresh
 
 from . import borrowers, casework, portfolio
+from .bookings import book_demo_visits
 from .people import IdentityMint
 from .reset import DemoResetRefused, demo_data_present, demo_reset
 from .staff import DEMO_PASSWORD, Staffing, create_credentials, create_staff
@@ -70,6 +71,8 @@ class SeedSummary:
     seconds: float
     case_buckets: dict[str, int]
     logins: tuple[str, ...]
+    visits_booked: int = 0
+    visits_pending: int = 0  # awaiting a supervisor's approval
 
 
 @dataclass
@@ -91,7 +94,8 @@ class _Run:
 
 
 def seed_demo(*, borrowers: int, seed: int, today: date, reset: bool = False) -> SeedSummary:
-    """Create `borrowers` borrowers with loans, payments, cases, teams and demo logins."""
+    """Create `borrowers` borrowers with loans, payments, cases, teams, demo logins and a few
+    visits booked over the next days."""
     if borrowers < 1:
         raise ValueError(_("The number of borrowers must be at least 1."))
     started = time.perf_counter()
@@ -112,6 +116,7 @@ def seed_demo(*, borrowers: int, seed: int, today: date, reset: bool = False) ->
         for first in range(0, borrowers, CHUNK):
             _seed_chunk(run, min(CHUNK, borrowers - first))
         ledger_refresh(as_of=today)
+        visits = book_demo_visits(staffing, today)
     buckets = Counter(Case.objects.filter(status=Case.Status.OPEN).values_list("bucket", flat=True))
     return SeedSummary(
         borrowers=borrowers,
@@ -125,6 +130,8 @@ def seed_demo(*, borrowers: int, seed: int, today: date, reset: bool = False) ->
         seconds=time.perf_counter() - started,
         case_buckets=dict(sorted(buckets.items())),
         logins=staffing.logins,
+        visits_booked=visits.booked,
+        visits_pending=visits.pending,
     )
 
 

@@ -25,12 +25,23 @@ from collections_app.models import (
     StaffProfile,
     Team,
 )
-from compliance.models import Credential, PiiAccess
+from compliance.models import ComplianceCheck, Credential, Finding, Flag, Override, PiiAccess
+from visits.models import BorrowerResponse, Notice, Visit, VisitMember
 
 from .staff import demo_logins, demo_usernames
 
+# Visits and what hangs off them (checks, findings, flags, overrides, the outbox, borrowers'
+# answers) are about the ledger's borrowers and cases, so they go with it.
 # Children before parents, so plain DELETEs never trip a foreign key.
 LEDGER_LEAF_FIRST = (
+    Flag,
+    Override,
+    Finding,
+    ComplianceCheck,
+    BorrowerResponse,
+    Notice,
+    VisitMember,
+    Visit,
     RepaymentPlanInstallment,
     RepaymentPlan,
     PromiseToPay,
@@ -63,7 +74,8 @@ def demo_data_present() -> bool:
 
 @transaction.atomic
 def demo_reset() -> None:
-    """Delete what a seed creates: every ledger row and team, and the demo logins.
+    """Delete what a seed creates: every ledger row (visits and their checks included) and team,
+    and the demo logins.
 
     The demo logins go with their own personal-data access log. Anything else (another
     user's access log of a demo borrower, a real account under a demo username) is not

@@ -3,6 +3,7 @@
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -25,6 +26,13 @@ TEAMS = (
     ("官渡一组", ("官渡区",), 4),
     ("呈贡一组", ("呈贡区", "晋宁区"), 3),
 )
+# Each team's office, where its day routes start: (latitude, longitude, address).
+OFFICES = {
+    "五华一组": (Decimal("25.040600"), Decimal("102.709800"), "昆明市五华区人民中路28号"),
+    "盘龙一组": (Decimal("25.068500"), Decimal("102.721700"), "昆明市盘龙区北京路612号"),
+    "官渡一组": (Decimal("25.019800"), Decimal("102.739500"), "昆明市官渡区春城路219号"),
+    "呈贡一组": (Decimal("24.886700"), Decimal("102.817300"), "昆明市呈贡区彩云南路88号"),
+}
 # Which supervisor leads which teams (by index into TEAMS).
 SUPERVISORS = (("supervisor", (0, 1)), ("supervisor2", (2,)), ("supervisor3", (3,)))
 DEMO_COLLECTOR_WEIGHT = 1.5  # the demo login gets a fuller worklist than its colleagues
@@ -92,7 +100,14 @@ def create_staff(rng: random.Random, mint: IdentityMint) -> Staffing:
     by_username = {u.username: u for u in users}
 
     teams = [
-        Team(public_id=new_uuid(rng), name=name, region="、".join(districts))
+        Team(
+            public_id=new_uuid(rng),
+            name=name,
+            region="、".join(districts),
+            office_lat=OFFICES[name][0],
+            office_lng=OFFICES[name][1],
+            office_address=OFFICES[name][2],
+        )
         for name, districts, _size in TEAMS
     ]
     for username, team_indexes in SUPERVISORS:

@@ -1,6 +1,7 @@
 """The demo seed: reproducible, valid identities, a realistic spread, a careful command."""
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -19,14 +20,18 @@ from collections_app.models import (
     Loan,
     PromiseToPay,
     Repayment,
+    Team,
 )
 from collections_app.models.borrowers import validate_no_visit_windows
 from collections_app.services.ledger import ledger_refresh
-from compliance.models import AuditEvent, Credential, PiiAccess
+from compliance.models import AuditEvent, ComplianceCheck, Credential, Override, PiiAccess
 from compliance.services.audit import audit_verify
 from tests import factories as f
+from visits.models import Notice, Visit
 
 TODAY = date(2026, 3, 15)
+SH = ZoneInfo("Asia/Shanghai")
+WEEK = timedelta(days=7)
 
 
 def fingerprint() -> tuple:
@@ -57,6 +62,12 @@ def fingerprint() -> tuple:
         ),
         sorted(PromiseToPay.objects.values_list("public_id", "amount", "due_on", "status")),
         sorted(get_user_model().objects.values_list("username", "first_name")),
+        sorted(
+            Visit.objects.values_list(
+                "borrower__customer_number", "planned_start", "status", "location_type"
+            )
+        ),
+        sorted(Visit.objects.values_list("borrower__customer_number", "members__username")),
     )
 
 
@@ -160,6 +171,8 @@ def test_reset_deletes_the_demo_logins_with_their_own_access_log(db):
 
     assert not PiiAccess.objects.exists()
     assert not old_ids & set(Borrower.objects.values_list("pk", flat=True))
+    assert not Visit.objects.filter(borrower_id__in=old_ids).exists()
+    assert not ComplianceCheck.objects.filter(borrower_id__in=old_ids).exists()
     assert get_user_model().objects.filter(pk=bystander.pk).exists()
     assert get_user_model().objects.get(username="supervisor").pk != demo_supervisor.pk
 
@@ -216,3 +229,71 @@ def test_collectors_get_credentials_and_the_audit_chain_records_them(db):
     assert Credential.objects.filter(valid_until__lt=TODAY).count() == 0
     assert AuditEvent.objects.filter(action="credential.created").count() == len(kinds)
     assert audit_verify().ok
+
+
+# --------------------------------------------------------------------------------------
+# Demo visits: team offices, and visits booked through the real booking service
+# --------------------------------------------------------------------------------------
+
+
+def test_every_team_has_an_office_in_kunming(db):
+    seed_demo(borrowers=5, seed=1, today=TODAY)
+    for team in Team.objects.all():
+        assert 24.6 < team.office_lat < 26.2 and 102.4 < team.office_lng < 103.3, team.name
+        assert team.office_address.startswith("昆明市")
+    wuhua = Team.objects.get(name="五华一组")
+    assert (round(float(wuhua.office_lat), 2), round(float(wuhua.office_lng), 2)) == (25.04, 102.71)
+
+
+def test_seed_books_visits_and_one_awaiting_approval(db, client):
+    summary = seed_demo(borrowers=40, seed=7, today=TODAY)
+    collector = get_user_model().objects.get(username="collector")
+    mine = Visit.objects.filter(members=collector)
+    booked = mine.filter(status="booked")
+    pending = Visit.objects.get(status="pending_approval")
+    assert booked.count() >= 3
+    assert summary.visits_booked == Visit.objects.filter(status="booked").count()
+    assert summary.visits_pending == 1
+    # The pending one: the demo collector's meeting at a public place (CN: review), with
+    # the written justification on its override request and no notice yet.
+    assert collector in pending.members.all() and pending.location_type == "public_place"
+    override = Override.objects.get(visit=pending)
+    assert override.status == "pending" and override.justification
+    assert not Notice.objects.filter(visit=pending).exists()
+    for visit in Visit.objects.prefetch_related("members", "members__staff_profile"):
+        # Two collectors of one team (CN team size), after the seed's day, each with its
+        # recorded check and, once booked, the advance notice in the outbox.
+        members = list(visit.members.all())
+        assert len(members) == 2
+        assert {m.staff_profile.team_id for m in members} == {visit.case.team_id}
+        assert visit.planned_start.date() > TODAY
+        assert visit.lat is not None and visit.lng is not None
+        decision = ComplianceCheck.objects.get(visit=visit).decision
+        assert decision == ("allow" if visit.status == "booked" else "review")
+        if visit.status == "booked":
+            assert Notice.objects.filter(visit=visit, kind="advance").exists()
+    # Booked through the service: audited, and no refused attempt was recorded.
+    assert AuditEvent.objects.filter(action="visit.booked").count() == summary.visits_booked
+    assert not ComplianceCheck.objects.filter(visit=None).exists()
+    assert audit_verify().ok
+
+    # From the first start the demo collector's agenda and the supervisor's calendar show them.
+    first = Visit.objects.order_by("planned_start").first()
+    day = first.planned_start.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    monday = day - timedelta(days=day.weekday())
+    week = (datetime.combine(monday, time(0), SH), datetime.combine(monday, time(0), SH) + WEEK)
+    client.force_login(get_user_model().objects.get(username="collector"))
+    page = client.get("/agenda/", {"day": day.isoformat()}).content.decode()
+    assert 'data-testid="route-stops"' in page
+    assert str(first.public_id) in page
+    client.force_login(get_user_model().objects.get(username="supervisor"))
+    page = client.get("/agenda/team/", {"week": day.isoformat()}).content.decode()
+    team_week = Visit.objects.filter(case__team__name="五华一组", planned_start__range=week)
+    assert team_week.count() >= 3
+    assert all(str(v.public_id) in page for v in team_week)
+
+
+def test_no_visits_before_the_rule_packs_take_effect(db):
+    summary = seed_demo(borrowers=20, seed=3, today=date(2024, 6, 3))
+    assert (summary.visits_booked, summary.visits_pending) == (0, 0)
+    assert not Visit.objects.exists()

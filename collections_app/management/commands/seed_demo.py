@@ -15,7 +15,8 @@ class Command(BaseCommand):
     def help(self) -> str:  # argparse needs a real str, translated when the parser is built
         return _(
             "Create a deterministic demo portfolio (borrowers, loans, repayments, cases, "
-            "teams) and one login per role. The same --seed and --today give the same data."
+            "teams, visits booked over the next days) and one login per role. The same "
+            "--seed and --today give the same data."
         )
 
     def add_arguments(self, parser) -> None:
@@ -88,6 +89,13 @@ class Command(BaseCommand):
                 "today": as_of.isoformat(),
                 "seconds": summary.seconds,
             }
+        )
+        self.stdout.write(
+            _(
+                "Booked %(booked)d demo visits over the next days, %(pending)d more awaiting "
+                "a supervisor's approval."
+            )
+            % {"booked": summary.visits_booked, "pending": summary.visits_pending}
         )
         self.stdout.write(
             _("Log in as %(logins)s with password %(password)s.")
