@@ -22,6 +22,7 @@ from compliance.services.checks import compliance_check_plan
 from visits.links import SALT, notice_link_path, notice_link_token
 from visits.models import BorrowerResponse, Notice, ResponseKind
 from visits.services.booking import visit_book, visit_cancel, visit_reschedule
+from visits.services.status import visit_transition
 
 from .conftest import NOW, moved
 
@@ -99,6 +100,8 @@ def test_shows_window_purpose_collectors_and_status_and_hides_personal_data(
         str(notice.visit.case.public_id),
     ):
         assertNotContains(response, secret)
+    assertNotContains(response, "{#")  # no template comment leaks into the page
+    assertNotContains(response, "{%")
     assert response["Cache-Control"].startswith("max-age=0")
     assert "no-store" in response["Cache-Control"]
 
@@ -116,12 +119,30 @@ def test_date_in_the_borrowers_zone_not_the_servers(client, notice):
     assertContains(response, "Asia/Urumqi (UTC+0600)")
 
 
-def test_shows_the_bank_name_and_hotline_from_settings(client, url):
-    with override_settings(FIELDVISIT_BANK_NAME="富滇银行", FIELDVISIT_HOTLINE="95xxx"):
+def test_shows_the_bank_name_hotline_and_complaint_channel_from_settings(client, url):
+    with override_settings(
+        FIELDVISIT_BANK_NAME="富滇银行",
+        FIELDVISIT_BANK_HOTLINE="95xxx",
+        FIELDVISIT_COMPLAINT_CHANNEL="12378",
+    ):
         response = client.get(url)
 
     assertContains(response, "富滇银行")
     assertContains(response, 'href="tel:95xxx"')
+    assertContains(response, '<span data-testid="complaint-channel">12378</span>')
+
+
+def test_works_without_the_bank_settings(client, url, settings):
+    del settings.FIELDVISIT_BANK_NAME
+    del settings.FIELDVISIT_BANK_HOTLINE
+    del settings.FIELDVISIT_COMPLAINT_CHANNEL
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assertContains(response, "Your bank")
+    assertNotContains(response, 'href="tel:')
+    assertNotContains(response, 'data-testid="complaint-channel"')
 
 
 def test_page_is_in_the_notices_language_unless_the_visitor_switched(client, url, notice):
@@ -159,6 +180,19 @@ def _without_csrf(html: str) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
 
 
+def test_the_form_works_with_csrf_checks_on(url):
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(url)
+    token = page.context["csrf_token"]
+
+    refused = browser.post(url, {"kind": "acknowledge"})
+    accepted = browser.post(url, {"kind": "acknowledge", "csrfmiddlewaretoken": token})
+
+    assert refused.status_code == 403
+    assert accepted.status_code == 302
+    assert BorrowerResponse.objects.count() == 1
+
+
 def test_reading_the_page_records_nothing(client, url):
     client.get(url)
     client.head(url)
@@ -193,7 +227,7 @@ def test_each_answer_is_recorded_and_shown_back(client, url, notice, kind):
         action="borrower_response.received", object_id=str(row.public_id)
     ).exists()
     thanks = client.get(response["Location"])
-    assertContains(thanks, 'data-testid="answer-recorded"')
+    assertContains(thanks, 'data-testid="response-recorded"')
     assertContains(thanks, "请先打电话")
     assertContains(thanks, 'data-testid="answer-form"')  # may answer again
 
@@ -277,7 +311,7 @@ def test_an_unknown_answer_id_in_the_address_shows_no_thanks(client, url):
     for value in ("nonsense", str(uuid.uuid4())):
         response = client.get(url, {"answer": value})
         assert response.status_code == 200
-        assertNotContains(response, 'data-testid="answer-recorded"')
+        assertNotContains(response, 'data-testid="response-recorded"')
 
 
 def test_an_answer_is_shown_back_only_on_its_own_notices_page(client, case, good_plan, home, agent):
@@ -292,9 +326,9 @@ def test_an_answer_is_shown_back_only_on_its_own_notices_page(client, case, good
     here = client.get(answered["Location"])
     there = client.get(notice_link_path(notice=email), {"answer": str(recorded.public_id)})
 
-    assertContains(here, 'data-testid="answer-recorded"')
+    assertContains(here, 'data-testid="response-recorded"')
     assert there.status_code == 200
-    assertNotContains(there, 'data-testid="answer-recorded"')
+    assertNotContains(there, 'data-testid="response-recorded"')
 
 
 # --------------------------------------------------------------------------------------
@@ -338,7 +372,7 @@ def test_an_expired_link_says_so_and_gives_the_hotline(client, notice):
     token = _IssuedLongAgo(salt=SALT).sign_object(str(notice.public_id), compress=True)
     path = reverse("visits:borrower_notice", args=[token])
 
-    with override_settings(FIELDVISIT_HOTLINE="400-123-4567"):
+    with override_settings(FIELDVISIT_BANK_HOTLINE="400-123-4567"):
         response = client.get(path)
         posted = client.post(path, {"kind": "dispute"})
 
@@ -390,3 +424,21 @@ def test_a_moved_visit_says_so_and_gives_the_new_time(client, url, notice, good_
     assertContains(response, 'data-testid="visit-rescheduled"')
     assertContains(response, "14:00–15:00")  # the new window (2026-12-03)
     assertNotContains(response, 'data-testid="answer-form"')
+
+
+@pytest.mark.parametrize(
+    ("steps", "testid"),
+    [(["in_progress"], "visit-underway"), (["in_progress", "reported"], "visit-done")],
+)
+def test_a_visit_under_way_or_done_says_so_and_offers_no_form(
+    client, url, notice, agent, steps, testid
+):
+    for status in steps:
+        visit_transition(visit=notice.visit, to=status, by=agent, now=NOW)
+
+    response = client.get(url)
+
+    assertContains(response, f'data-testid="{testid}"')
+    assertNotContains(response, 'data-testid="answer-form"')
+    assert answer(client, url, "acknowledge").status_code == 400
+    assert not BorrowerResponse.objects.exists()

@@ -83,9 +83,11 @@ def _answered(request, notice):
 
 def _public(request, template: str, context: dict, status: int = 200):
     bank = getattr(settings, "FIELDVISIT_BANK_NAME", "") or _("Your bank")
-    hotline = getattr(settings, "FIELDVISIT_HOTLINE", "")
-    response = render(
-        request, template, {"bank_name": bank, "hotline": hotline, **context}, status=status
-    )
+    contact = {
+        "bank_name": bank,
+        "hotline": getattr(settings, "FIELDVISIT_BANK_HOTLINE", ""),
+        "complaint_channel": getattr(settings, "FIELDVISIT_COMPLAINT_CHANNEL", ""),
+    }
+    response = render(request, template, {**contact, **context}, status=status)
     response["Content-Language"] = translation.get_language()
     return response
