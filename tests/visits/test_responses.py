@@ -17,7 +17,11 @@ from compliance.services.checks import compliance_check_plan
 from visits.models import BorrowerResponse, ResponseKind
 from visits.selectors import responses_for_case, responses_for_visit
 from visits.services.booking import visit_book, visit_cancel
-from visits.services.responses import MESSAGE_MAX_LENGTH, borrower_respond
+from visits.services.responses import (
+    MAX_RESPONSES_PER_NOTICE,
+    MESSAGE_MAX_LENGTH,
+    borrower_respond,
+)
 
 from .conftest import NOW, START, moved
 
@@ -200,6 +204,17 @@ def test_a_cancelled_visit_cannot_be_answered(notice, agent):
     assert not BorrowerResponse.objects.exists()
     notice.visit.borrower.refresh_from_db()
     assert notice.visit.borrower.disputed is False
+
+
+def test_a_link_takes_a_bounded_number_of_answers(notice):
+    for n in range(MAX_RESPONSES_PER_NOTICE):
+        respond(notice, ResponseKind.ACKNOWLEDGE, now=LATER + timedelta(minutes=n))
+
+    with pytest.raises(ValidationError) as caught:
+        respond(notice, ResponseKind.DISPUTE, now=LATER + timedelta(hours=1))
+
+    assert caught.value.code == "too_many_answers"
+    assert BorrowerResponse.objects.count() == MAX_RESPONSES_PER_NOTICE
 
 
 # --------------------------------------------------------------------------------------
