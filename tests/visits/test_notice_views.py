@@ -254,3 +254,15 @@ class TestVisitPartial:
     def test_empty(self, db):
         html = render_to_string("visits/includes/_notices.html", {"notices": []})
         assert "No notices for this visit." in html
+
+
+class TestAdmin:
+    def test_notices_are_read_only_in_the_admin(self, admin_client_, sms):
+        changelist = admin_client_.get(reverse("admin:visits_notice_changelist"))
+        assert changelist.status_code == 200
+        change = admin_client_.get(reverse("admin:visits_notice_change", args=[sms.pk]))
+        assertContains(change, sms.body.splitlines()[0])
+        assertNotContains(change, 'name="status"')
+        visit = admin_client_.get(reverse("admin:visits_visit_change", args=[sms.visit.pk]))
+        assert visit.status_code == 200
+        assert admin_client_.get(reverse("admin:visits_notice_add")).status_code == 403
