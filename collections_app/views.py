@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from visits.selectors import visits_for_case
+from visits.selectors import responses_for_case, visits_for_case
 
 from .filters import WorklistFilter
 from .forms import OverdueReasonForm, RevealForm
@@ -65,6 +65,7 @@ def _render_dossier(request, case, reason_form, status=200):
         "can_reveal": request.user.has_perm(REVEAL_PERMISSION),
         "can_plan": request.user.has_perm("visits.add_visit") and case.status == case.Status.OPEN,
         "visits": visits_for_case(case=case),
+        "responses": responses_for_case(case=case),
         **case_dossier(case=case),
     }
     return render(request, "collections_app/case_detail.html", context, status=status)

@@ -130,7 +130,7 @@ def test_collector_filters_worklist_opens_dossier_and_switches_to_chinese(
     # Back to everything, then open the M2 borrower's dossier from the worklist.
     page.get_by_role("link", name="Clear").click()
     row = page.get_by_test_id("worklist").locator("tr", has_text="E2E-M2")
-    row.get_by_role("link").click()
+    row.get_by_role("link").first.click()
     expect(page).to_have_url(re.compile(r"/cases/[0-9a-f-]{36}/$"))
     expect(page.get_by_test_id("dossier-title")).to_contain_text("M2")
     expect(page.get_by_test_id("pii-national_id")).to_have_text("530***********7788")

@@ -229,7 +229,11 @@ def test_each_answer_is_recorded_and_shown_back(client, url, notice, kind):
     thanks = client.get(response["Location"])
     assertContains(thanks, 'data-testid="response-recorded"')
     assertContains(thanks, "请先打电话")
-    assertContains(thanks, 'data-testid="answer-form"')  # may answer again
+    if kind == "dispute":  # a dispute cancels the visit: nothing left to answer
+        assertContains(thanks, 'data-testid="visit-cancelled"')
+        assertNotContains(thanks, 'data-testid="answer-form"')
+    else:
+        assertContains(thanks, 'data-testid="answer-form"')  # may answer again
 
 
 def test_proposing_times_records_them_in_the_borrowers_zone(client, url):

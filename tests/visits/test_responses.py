@@ -133,6 +133,21 @@ def test_dispute_sets_the_flag_audited_and_blocks_the_next_booking(notice, good_
     assert result.check.decision == "block"
 
 
+def test_dispute_cancels_the_visits_already_booked_and_tells_the_borrower(notice, agent):
+    from visits.models import Notice as NoticeRow
+
+    NoticeRow.objects.filter(pk=notice.pk).update(status="delivered", delivered_at=NOW)
+    respond(notice, ResponseKind.DISPUTE)
+
+    visit = notice.visit
+    visit.refresh_from_db()
+    assert visit.status == "cancelled"
+    assert "disputes" in visit.cancel_reason
+    assert list(visit.notices.values_list("kind", flat=True)) == ["advance", "cancelled"]
+    cancelled = AuditEvent.objects.get(action="visit.cancelled")
+    assert cancelled.actor_id is None  # the system, on the borrower's answer
+
+
 def test_hardship_sets_its_flag(notice):
     respond(notice, ResponseKind.HARDSHIP)
 
@@ -144,8 +159,8 @@ def test_hardship_sets_its_flag(notice):
 
 
 def test_a_flag_already_set_is_not_audited_again(notice):
-    respond(notice, ResponseKind.DISPUTE)
-    respond(notice, ResponseKind.DISPUTE, now=LATER + timedelta(hours=1))
+    respond(notice, ResponseKind.HARDSHIP)
+    respond(notice, ResponseKind.HARDSHIP, now=LATER + timedelta(hours=1))
 
     assert BorrowerResponse.objects.count() == 2
     assert events("borrower.flag_set").count() == 1
@@ -246,13 +261,14 @@ def test_selectors_take_a_fixed_number_of_queries(notice, django_assert_num_quer
 
 
 def test_partial_shows_kind_badges_message_and_times_in_the_viewers_zone(notice):
-    respond(notice, ResponseKind.DISPUTE, message="Not my loan <b>")
     respond(
         notice,
         ResponseKind.PROPOSE_TIMES,
         times=[START + timedelta(days=2)],  # 2026-12-04 10:00 Shanghai = 02:00 UTC
         now=LATER + timedelta(hours=1),
     )
+    # The dispute last: it cancels the visit, which then takes no more answers.
+    respond(notice, ResponseKind.DISPUTE, message="Not my loan <b>")
 
     with timezone.override(UTC):
         html = render_to_string(

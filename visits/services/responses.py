@@ -2,7 +2,8 @@
 
 Each answer is one BorrowerResponse row and one AuditEvent. A dispute or a hardship report
 also sets the borrower's flag, so the rules see it at the next check (DISPUTE_OPEN blocks
-further visits until someone resolves the dispute). The audit data holds no free text and no
+further visits until someone resolves the dispute); a dispute also cancels the visits already
+booked. The audit data holds no free text and no
 personal data: the message stays in the response row only.
 """
 
@@ -16,7 +17,9 @@ from django.utils.translation import gettext as _
 
 from collections_app.models import Borrower
 from compliance.services.audit import audit_record
-from visits.models import BorrowerResponse, Notice, ResponseKind, Visit
+from visits.models import OPEN_STATUSES, BorrowerResponse, Notice, ResponseKind, Visit
+
+from .booking import visit_cancel
 
 MESSAGE_MAX_LENGTH = 1000
 MAX_PROPOSED_TIMES = 3
@@ -84,6 +87,8 @@ def borrower_respond(
                 },
                 at=now,
             )
+        if kind == ResponseKind.DISPUTE:
+            _stop_visits(borrower=borrower, now=now)
         audit_record(
             actor=None,
             action="borrower_response.received",
@@ -98,6 +103,18 @@ def borrower_respond(
             at=now,
         )
     return response
+
+
+def _stop_visits(*, borrower: Borrower, now: datetime) -> None:
+    """A disputed debt is not collected in person until the dispute is resolved: every
+    visit still ahead is cancelled (and the borrower told), not only the one answered."""
+    for visit in Visit.objects.filter(borrower=borrower, status__in=OPEN_STATUSES):
+        visit_cancel(
+            visit=visit,
+            by=None,
+            now=now,
+            reason=_("The borrower disputes the debt (answer on the notice link)."),
+        )
 
 
 def _clean(*, kind: str, message: str, proposed_times, now: datetime) -> list[datetime]:

@@ -1,0 +1,42 @@
+"""Read side of visits, scoped like the ledger (DESIGN.md §1): out of scope is 404.
+
+One module per area; the functions views use are importable from `visits.selectors`.
+"""
+
+from .agenda import WEEK_DAYS, agenda_for_user, team_calendar_for_user
+from .responses import (
+    borrower_notice_page,
+    borrower_response_for_notice,
+    responses_for_case,
+    responses_for_visit,
+)
+from .scope import (
+    notice_list_for_user,
+    override_get_for_user,
+    override_list_for_user,
+    pending_overrides_for_user,
+    refused_attempts_for_case,
+    visit_get_for_user,
+    visit_list_for_user,
+    visit_page,
+    visits_for_case,
+)
+
+__all__ = [
+    "WEEK_DAYS",
+    "agenda_for_user",
+    "borrower_notice_page",
+    "borrower_response_for_notice",
+    "notice_list_for_user",
+    "override_get_for_user",
+    "override_list_for_user",
+    "pending_overrides_for_user",
+    "refused_attempts_for_case",
+    "responses_for_case",
+    "responses_for_visit",
+    "team_calendar_for_user",
+    "visit_get_for_user",
+    "visit_list_for_user",
+    "visit_page",
+    "visits_for_case",
+]
