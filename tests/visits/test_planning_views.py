@@ -1,5 +1,6 @@
 """Plan, verdict, visit page, cancel, reschedule and override pages, per persona."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import holidays
@@ -8,9 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from compliance.models import ComplianceCheck, Override
+from tests import factories as f
 from tests.visits.conftest import NOW, SH
 from visits.models import Visit
-from visits.services.booking import visit_book
+from visits.services.booking import VisitPlace, visit_book
 
 pytestmark = pytest.mark.django_db
 
@@ -275,3 +277,35 @@ def test_approve_from_the_page_books_when_the_recheck_allows_it(supervisor_clien
     assert response.status_code == 302
     pending.refresh_from_db()
     assert (pending.status, pending.visit.status) == ("approved", "booked")
+
+
+def test_override_list_queries_do_not_grow_with_requests(
+    supervisor_client, good_plan, home, agent, django_assert_max_num_queries
+):
+    for n in range(6):
+        borrower = f.make_borrower(vulnerable=True)
+        f.make_address(borrower=borrower)
+        case = f.make_case(borrower=borrower, assigned_collector=agent, team=good_plan.case.team)
+        plan = replace(
+            good_plan,
+            case=case,
+            start=good_plan.start + timedelta(days=n),
+            end=good_plan.end + timedelta(days=n),
+        )
+        visit_book(
+            plan=plan,
+            place=VisitPlace(address=borrower.addresses.get()),
+            by=agent,
+            now=NOW,
+            justification="asked",
+        )
+    supervisor_client.get(reverse("visits:override_list"))  # session warm-up
+    with django_assert_max_num_queries(9):  # 7 measured
+        page = supervisor_client.get(reverse("visits:override_list"))
+    assert len(page.context["overrides"]) == 6
+
+
+def test_visit_page_queries_are_bounded(agent_client, booked, django_assert_max_num_queries):
+    agent_client.get(detail_url(booked))
+    with django_assert_max_num_queries(15):  # 13 measured
+        agent_client.get(detail_url(booked))
