@@ -81,7 +81,7 @@ def test_shows_window_purpose_collectors_and_status_and_hides_personal_data(
     assertTemplateUsed(response, "visits/borrower/notice.html")
     # 2026-12-02 10:00–11:00 Shanghai, a Wednesday.
     assertContains(response, "10:00–11:00")
-    assertContains(response, "Asia/Shanghai (UTC+0800)")
+    assertContains(response, "Asia/Shanghai（UTC+0800）")  # the notice is in Chinese
     assertContains(response, notice.visit.purpose)
     for user in (agent, partner):
         assertContains(response, user.first_name)
@@ -140,7 +140,7 @@ def test_works_without_the_bank_settings(client, url, settings):
     response = client.get(url)
 
     assert response.status_code == 200
-    assertContains(response, "Your bank")
+    assertContains(response, "您的贷款银行")  # "Your bank", in the notice's language
     assertNotContains(response, 'href="tel:')
     assertNotContains(response, 'data-testid="complaint-channel"')
 
@@ -408,7 +408,7 @@ def test_a_cancelled_visit_says_so_and_offers_no_form(client, url, notice, agent
     response = client.get(url)
 
     assertContains(response, 'data-testid="visit-cancelled"')
-    assertContains(response, "This visit has been cancelled.")
+    assertContains(response, "本次上门拜访已取消。")  # "This visit has been cancelled."
     assertNotContains(response, 'data-testid="answer-form"')
     assertNotContains(response, "Borrower paid in full")  # the staff's reason stays inside
     posted = answer(client, url, "acknowledge")
