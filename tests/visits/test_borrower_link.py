@@ -413,7 +413,7 @@ def test_a_cancelled_visit_says_so_and_offers_no_form(client, url, notice, agent
     assertNotContains(response, "Borrower paid in full")  # the staff's reason stays inside
     posted = answer(client, url, "acknowledge")
     assert posted.status_code == 400
-    assertContains(posted, "no longer planned", status_code=400)
+    assertContains(posted, "本次上门拜访已不在计划中", status_code=400)  # "no longer planned"
     assert not BorrowerResponse.objects.exists()
 
 
