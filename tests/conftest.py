@@ -12,6 +12,7 @@ from tests import factories as f
 ROLE_MIGRATIONS = (
     "collections_app.migrations.0002_roles",
     "visits.migrations.0003_role_permissions",
+    "visits.migrations.0005_report_permissions",
 )
 
 

@@ -3,6 +3,7 @@ audit, PII access."""
 
 from .audit import AuditEvent
 from .checks import ComplianceCheck, Finding
+from .complaints import Complaint
 from .credentials import Credential
 from .flags import Flag
 from .overrides import Override, OverrideStatus
@@ -11,6 +12,7 @@ from .pii import PiiAccess, PiiAccessField
 
 __all__ = [
     "AuditEvent",
+    "Complaint",
     "ComplianceCheck",
     "Credential",
     "Finding",

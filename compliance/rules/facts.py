@@ -137,6 +137,17 @@ class Checklist:
 
 
 @dataclass(frozen=True, slots=True)
+class EvidenceFacts:
+    """A photo or recording attached to the report (post stage)."""
+
+    kind: str  # photo | audio
+    sha256: str
+    taken_at: datetime | None = None  # photo EXIF time, when present
+    taken_location: GeoPoint | None = None  # photo EXIF GPS, when present
+    used_on_other_visits: bool = False  # the same file (by SHA-256) on another visit
+
+
+@dataclass(frozen=True, slots=True)
 class ReportFacts:
     check_in_at: datetime | None = None
     check_out_at: datetime | None = None
@@ -148,6 +159,7 @@ class ReportFacts:
     submitted_at: datetime | None = None
     recording_attached: bool = False
     vulnerability_observed: bool = False
+    evidence: tuple[EvidenceFacts, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,13 +24,22 @@ ROLES = {
 
 
 def grant(apps, schema_editor):
+    grant_roles(apps, ROLES)
+
+
+def revoke(apps, schema_editor):
+    revoke_roles(apps, ROLES)
+
+
+def grant_roles(apps, roles: dict) -> None:
+    """Add each role's permissions (later permission migrations call this too)."""
     for app_config in apps.get_app_configs():
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    for name, perms in ROLES.items():
+    for name, perms in roles.items():
         group, _created = Group.objects.get_or_create(name=name)
         group.permissions.add(
             *[
@@ -43,10 +52,10 @@ def grant(apps, schema_editor):
         admin.permissions.set(Permission.objects.all())
 
 
-def revoke(apps, schema_editor):
+def revoke_roles(apps, roles: dict) -> None:
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    for name, perms in ROLES.items():
+    for name, perms in roles.items():
         for group in Group.objects.filter(name=name):
             group.permissions.remove(
                 *Permission.objects.filter(

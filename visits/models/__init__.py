@@ -8,6 +8,14 @@ from .notices import (
     NoticeStatus,
     ResponseKind,
 )
+from .reports import (
+    CHECKLIST_FIELDS,
+    Evidence,
+    Outcome,
+    ReportReview,
+    VisitPresence,
+    VisitReport,
+)
 from .visits import (
     COUNTING,
     HISTORY_STATUS,
@@ -20,6 +28,12 @@ from .visits import (
 )
 
 __all__ = [
+    "CHECKLIST_FIELDS",
+    "Evidence",
+    "Outcome",
+    "ReportReview",
+    "VisitPresence",
+    "VisitReport",
     "COUNTING",
     "HISTORY_STATUS",
     "OPEN_STATUSES",

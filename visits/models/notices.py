@@ -29,6 +29,7 @@ class NoticeKind(models.TextChoices):
     ADVANCE = "advance", _("Advance notice")
     RESCHEDULED = "rescheduled", _("Visit moved")
     CANCELLED = "cancelled", _("Visit cancelled")
+    SUMMARY = "summary", _("After-visit summary")
 
 
 class NoticeStatus(models.TextChoices):
