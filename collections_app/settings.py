@@ -201,6 +201,23 @@ if FIELDVISIT_SMS_GATEWAY not in ("console", "sms_http"):
 if FIELDVISIT_SMS_GATEWAY == "sms_http" and not FIELDVISIT_SMS_HTTP_URL:
     raise ImproperlyConfigured("FIELDVISIT_SMS_GATEWAY=sms_http needs FIELDVISIT_SMS_HTTP_URL.")
 
+# Visit evidence (visits/services/evidence.py): largest photo and recording accepted, in bytes.
+# Files are served only through the permission-checked evidence view, never from MEDIA_URL.
+# Put the same ceiling (plus some slack) on request bodies at the proxy (nginx
+# client_max_body_size 60m): Django bounds form fields, not the size of uploaded files.
+FIELDVISIT_EVIDENCE_MAX_BYTES = {
+    "photo": env.int("FIELDVISIT_EVIDENCE_MAX_PHOTO_BYTES", default=15 * 1024 * 1024),
+    "audio": env.int("FIELDVISIT_EVIDENCE_MAX_AUDIO_BYTES", default=50 * 1024 * 1024),
+}
+# Uploads larger than this are spooled to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Non-file form data per request (files are not counted here).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+# Evidence about borrowers: readable by the app's own user only.
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
