@@ -10,7 +10,7 @@ than the visit itself.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -35,17 +35,21 @@ from compliance.rules.engine import LOOK_AHEAD as SEARCH_AHEAD
 from compliance.rules.facts import (
     BorrowerFacts,
     Call,
+    Checklist,
     CollectorFacts,
     DebtFacts,
+    EvidenceFacts,
     Facts,
+    GeoPoint,
     Interval,
     Notice,
     NoVisitWindow,
     PastVisit,
+    ReportFacts,
     SensitiveDate,
     VisitFacts,
 )
-from visits.models import HISTORY_STATUS, Visit, VisitMember
+from visits.models import HISTORY_STATUS, Evidence, Visit, VisitMember, VisitPresence, VisitReport
 from visits.models import Notice as NoticeRow
 
 DAY = timedelta(days=1)
@@ -128,6 +132,14 @@ def facts_for_visit(*, visit: Visit, now: datetime) -> tuple[VisitPlan, Facts]:
         visit_id=visit.pk,
     )
     return plan, plan_facts(plan=plan, now=now)
+
+
+def facts_for_report(*, visit: Visit, now: datetime, starting: bool = False) -> Facts:
+    """Post-visit facts: the visit as planned plus what the report, the check-in/out and the
+    evidence say. `starting`: the moment of check-in, before any report exists."""
+    _plan, facts = facts_for_visit(visit=visit, now=now)
+    report = ReportFacts(check_in_at=now) if starting else _report_facts(visit)
+    return replace(facts, report=report)
 
 
 # Borrower and debt: one query, the debt dates and the failed attempts as subqueries.
@@ -309,3 +321,53 @@ def _notices(visit_id: int | None) -> tuple[Notice, ...]:
         )
         for channel, status, sent_at, delivered_at, states_purpose in rows
     )
+
+
+# The report: check-in/out, the report row with who was present, the evidence (four queries).
+
+
+def _report_facts(visit: Visit) -> ReportFacts:
+    presences = {p.kind: p for p in VisitPresence.objects.filter(visit=visit)}
+    check_in = presences.get(VisitPresence.Kind.CHECK_IN)
+    check_out = presences.get(VisitPresence.Kind.CHECK_OUT)
+    report = VisitReport.objects.filter(visit=visit).prefetch_related(
+        "present"
+    ).first() or VisitReport(visit=visit)
+    evidence = list(Evidence.objects.filter(visit=visit).order_by("received_at", "pk"))
+    reused = set(
+        Evidence.objects.filter(sha256__in=[e.sha256 for e in evidence])
+        .exclude(visit=visit)
+        .values_list("sha256", flat=True)
+    )
+    return ReportFacts(
+        check_in_at=check_in.at if check_in else None,
+        check_out_at=check_out.at if check_out else None,
+        check_in_location=_geo(check_in.lat, check_in.lng, check_in.accuracy_m)
+        if check_in
+        else None,
+        address_location=_geo(visit.lat, visit.lng),
+        collectors_present=tuple(
+            sorted(u.get_username() for u in report.present.all()) if report.pk else ()
+        ),
+        checklist=Checklist(**report.checklist),
+        notes=report.notes,
+        submitted_at=report.submitted_at,
+        recording_attached=any(e.kind == Evidence.Kind.AUDIO for e in evidence),
+        vulnerability_observed=report.vulnerability_observed,
+        evidence=tuple(
+            EvidenceFacts(
+                kind=e.kind,
+                sha256=e.sha256,
+                taken_at=e.taken_at,
+                taken_location=_geo(e.taken_lat, e.taken_lng),
+                used_on_other_visits=e.sha256 in reused,
+            )
+            for e in evidence
+        ),
+    )
+
+
+def _geo(lat, lng, accuracy=None) -> GeoPoint | None:
+    if lat is None or lng is None:
+        return None
+    return GeoPoint(float(lat), float(lng), None if accuracy is None else float(accuracy))

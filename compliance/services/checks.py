@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 
 from collections_app.models import Borrower, Case
 from compliance.contract import ContractError, parse_request, request_json, verdict_json
-from compliance.facts import VisitPlan, facts_for_visit, plan_facts
+from compliance.facts import VisitPlan, facts_for_report, facts_for_visit, plan_facts
 from compliance.holidays import with_holidays
 from compliance.models import ComplianceCheck, Finding, RulePack
 from compliance.rules import Facts, Stage, Verdict, evaluate
@@ -98,4 +98,12 @@ def compliance_check_visit(*, visit, now: datetime) -> CheckOutcome:
     _plan, facts = facts_for_visit(visit=visit, now=now)
     return compliance_evaluate(
         stage=Stage.PRE, jurisdiction=visit.borrower.jurisdiction, facts=facts
+    )
+
+
+def compliance_check_report(*, visit, now: datetime, starting: bool = False) -> CheckOutcome:
+    """The post-visit check of a visit's report (or, `starting`, of the check-in moment)."""
+    facts = facts_for_report(visit=visit, now=now, starting=starting)
+    return compliance_evaluate(
+        stage=Stage.POST, jurisdiction=visit.borrower.jurisdiction, facts=facts
     )

@@ -15,6 +15,8 @@ from collections_app.models.base import (
     status_valid,
 )
 
+from compliance.models.complaints import ComplaintCategory
+
 from .visits import Visit
 
 
@@ -132,6 +134,15 @@ class VisitReport(TimeStampedModel):
     receipt_number = models.CharField(_("receipt number"), max_length=64, blank=True)
     vulnerability_observed = models.BooleanField(_("vulnerability observed"), default=False)
     vulnerability_note = models.CharField(_("what was observed"), max_length=500, blank=True)
+    # What was agreed, as typed (drafts keep it); the ledger records are made on submission.
+    promise_amount = money_field(_("promised amount"), null=True, blank=True)
+    promise_due_on = models.DateField(_("promised by"), null=True, blank=True)
+    # [{"due_on": "YYYY-MM-DD", "amount": "123.45"}, …], generated then edited.
+    plan_installments = models.JSONField(_("plan instalments"), default=list, blank=True)
+    complaint_category = models.CharField(
+        _("complaint category"), max_length=8, blank=True, choices=ComplaintCategory
+    )
+    complaint_text = models.TextField(_("what the borrower complained about"), blank=True)
     promise = optional_link("collections_app.PromiseToPay", _("promise to pay"), "visit_reports")
     plan = optional_link("collections_app.RepaymentPlan", _("repayment plan"), "visit_reports")
     complaint = optional_link("compliance.Complaint", _("complaint"), "visit_reports")
@@ -149,6 +160,10 @@ class VisitReport(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(amount_paid__isnull=True) | Q(amount_paid__gt=0),
                 name="visitreport_amount_paid_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(promise_amount__isnull=True) | Q(promise_amount__gt=0),
+                name="visitreport_promise_amount_positive",
             ),
         ]
 

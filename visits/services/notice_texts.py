@@ -17,7 +17,7 @@ from django.utils.translation import pgettext
 
 from collections_app.models import Address, Borrower
 from visits.links import notice_link_url
-from visits.models import Notice, NoticeChannel, NoticeKind, VisitMember
+from visits.models import Notice, NoticeChannel, NoticeKind, VisitMember, VisitReport
 
 # Two-character surnames, so that 欧阳娜娜 is 欧阳女士 and not 欧女士.
 COMPOUND_SURNAMES = frozenset(
@@ -27,6 +27,11 @@ TEMPLATES = {
     NoticeChannel.SMS: "visits/notice_texts/sms.txt",
     NoticeChannel.EMAIL: "visits/notice_texts/message.txt",
     NoticeChannel.LETTER: "visits/notice_texts/message.txt",
+}
+SUMMARY_TEMPLATES = {
+    NoticeChannel.SMS: "visits/notice_texts/summary_sms.txt",
+    NoticeChannel.EMAIL: "visits/notice_texts/summary_message.txt",
+    NoticeChannel.LETTER: "visits/notice_texts/summary_message.txt",
 }
 SUBJECT_TEMPLATE = "visits/notice_texts/subject.txt"
 
@@ -49,8 +54,9 @@ def notice_render(*, notice: Notice) -> NoticeText:
     zone = ZoneInfo(borrower.timezone or settings.TIME_ZONE)
     with translation.override(notice.language), timezone.override(zone):
         context = _context(notice)
+        templates = SUMMARY_TEMPLATES if notice.kind == NoticeKind.SUMMARY else TEMPLATES
         body = _tidy(
-            render_to_string(TEMPLATES[notice.channel], context),
+            render_to_string(templates[notice.channel], context),
             paragraphs=notice.channel != NoticeChannel.SMS,
         )
         subject = ""
@@ -110,9 +116,12 @@ def collectors_of(notice: Notice) -> list[dict]:
         .select_related("collector", "collector__staff_profile")
         .order_by("id")
     )
+    return _people(member.collector for member in members)
+
+
+def _people(users) -> list[dict]:
     people = []
-    for member in members:
-        user = member.collector
+    for user in users:
         profile = getattr(user, "staff_profile", None)
         people.append(
             {
@@ -127,7 +136,7 @@ def _context(notice: Notice) -> dict:
     visit = notice.visit
     previous = visit.rescheduled_from if notice.kind == NoticeKind.RESCHEDULED else None
     collectors = collectors_of(notice)
-    return {
+    context = {
         "notice": notice,
         "kind": notice.kind,
         "bank_name": settings.FIELDVISIT_BANK_NAME,
@@ -141,14 +150,45 @@ def _context(notice: Notice) -> dict:
         "place_description": visit.place_description,
         "purpose": visit.purpose.strip(),
         "collectors": collectors,
-        "collectors_inline": _(", ").join(
-            pgettext("collector in a notice", "%(name)s (No. %(number)s)") % person
-            if person["number"]
-            else person["name"]
-            for person in collectors
-        ),
-        "link": notice_link_url(notice=notice) if notice.kind != NoticeKind.CANCELLED else "",
+        "collectors_inline": _inline(collectors),
+        "link": notice_link_url(notice=notice) if notice.kind in LINKED_KINDS else "",
     }
+    if notice.kind == NoticeKind.SUMMARY:
+        context.update(_summary(visit))
+    return context
+
+
+# Kinds about a visit still ahead: the borrower may answer them on the link page.
+LINKED_KINDS = (NoticeKind.ADVANCE, NoticeKind.RESCHEDULED)
+
+
+def _summary(visit) -> dict:
+    """Who came, the outcome and what was agreed, from the submitted report."""
+    report = VisitReport.objects.select_related("promise", "plan").get(visit=visit)
+    present = _people(
+        report.present.select_related("staff_profile").order_by("staff_profile__employee_number")
+    )
+    plan = report.plan
+    return {
+        "present": present,
+        "present_inline": _inline(present),
+        "outcome": report.get_outcome_display(),
+        "promise_amount": report.promise.amount if report.promise else None,
+        "promise_due": report.promise.due_on if report.promise else None,
+        "plan_total": plan.total_amount if plan else None,
+        "plan_count": plan.installments.count() if plan else 0,
+        "amount_paid": report.amount_paid,
+        "receipt_number": report.receipt_number,
+    }
+
+
+def _inline(people: list[dict]) -> str:
+    return _(", ").join(
+        pgettext("collector in a notice", "%(name)s (No. %(number)s)") % person
+        if person["number"]
+        else person["name"]
+        for person in people
+    )
 
 
 def _tidy(text: str, *, paragraphs: bool) -> str:
