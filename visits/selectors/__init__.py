@@ -4,6 +4,12 @@ One module per area; the functions views use are importable from `visits.selecto
 """
 
 from .agenda import WEEK_DAYS, agenda_for_user, team_calendar_for_user
+from .evidence import (
+    evidence_for_visit,
+    evidence_get_for_user,
+    evidence_may_add,
+    evidence_reused_on_other_visits,
+)
 from .responses import (
     borrower_notice_page,
     borrower_response_for_notice,
@@ -27,6 +33,10 @@ __all__ = [
     "agenda_for_user",
     "borrower_notice_page",
     "borrower_response_for_notice",
+    "evidence_for_visit",
+    "evidence_get_for_user",
+    "evidence_may_add",
+    "evidence_reused_on_other_visits",
     "notice_list_for_user",
     "override_get_for_user",
     "override_list_for_user",
