@@ -4,6 +4,7 @@ One module per area; the functions views use are importable from `visits.selecto
 """
 
 from .agenda import WEEK_DAYS, agenda_for_user, team_calendar_for_user
+from .dashboard import dashboard_visits, team_dashboard_for_user
 from .evidence import (
     evidence_for_visit,
     evidence_get_for_user,
@@ -33,6 +34,7 @@ __all__ = [
     "agenda_for_user",
     "borrower_notice_page",
     "borrower_response_for_notice",
+    "dashboard_visits",
     "evidence_for_visit",
     "evidence_get_for_user",
     "evidence_may_add",
@@ -45,6 +47,7 @@ __all__ = [
     "responses_for_case",
     "responses_for_visit",
     "team_calendar_for_user",
+    "team_dashboard_for_user",
     "visit_get_for_user",
     "visit_list_for_user",
     "visit_page",
