@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from compliance.models import RulePack
 from compliance.packs import shipped_packs
 from compliance.rules import Policy, policy_from_pack
+from compliance.services.audit import audit_record
 
 
 class NoPackInForce(LookupError):
@@ -16,14 +17,21 @@ class NoPackInForce(LookupError):
 
 
 @transaction.atomic
-def rulepack_load_defaults() -> int:
-    """Publish each shipped pack file whose version is not in the database yet (idempotent)."""
+def rulepack_load_defaults(*, documents: list[dict] | None = None) -> int:
+    """Publish each shipped pack file (or the `documents` given) whose version is not in the
+    database yet (idempotent).
+
+    A shipped file naming the version it `supersedes` retires that version first: the old row
+    keeps its parameters (published versions are immutable) and the new one takes its place
+    from the same effective date, so fresh and existing databases agree on the version in force.
+    """
     known = set(RulePack.objects.values_list("version", flat=True))
     created = 0
-    for document in shipped_packs():
+    for document in shipped_packs() if documents is None else documents:
         if document["version"] in known:
             continue
         policy_from_pack(document)  # a broken shipped pack must fail loudly, never load
+        _retire_superseded(document)
         effective = datetime.combine(
             date.fromisoformat(document["effective_from"]),
             time(0),
@@ -40,6 +48,26 @@ def rulepack_load_defaults() -> int:
         )
         created += 1
     return created
+
+
+def _retire_superseded(document: dict) -> None:
+    old = document.get("supersedes")
+    if not old:
+        return
+    for pack in RulePack.objects.select_for_update().filter(
+        version=old, status=RulePack.Status.PUBLISHED
+    ):
+        pack.status = RulePack.Status.RETIRED
+        pack.notes = _("Superseded by the shipped version %(version)s.") % {
+            "version": document["version"]
+        }
+        pack.save(update_fields=["status", "notes", "updated_at"])
+        audit_record(
+            actor=None,
+            action="rulepack.retired",
+            obj=pack,
+            data={"version": pack.version, "superseded_by": document["version"]},
+        )
 
 
 def rulepack_in_force(*, jurisdiction: str, at: datetime) -> RulePack:

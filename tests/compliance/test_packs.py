@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from compliance.admin import RulePackForm
-from compliance.models import RulePack
+from compliance.models import AuditEvent, RulePack
 from compliance.packs import shipped_packs
 from compliance.rules import Policy
 from compliance.services.packs import (
@@ -72,3 +72,50 @@ def test_admin_form_validates_parameters_against_the_schema(db):
         data={"jurisdiction": "CN", "version": "CN-y", "status": "draft", "parameters": document}
     )
     assert good.is_valid(), good.errors
+
+
+def _shipped(version: str, **changes) -> dict:
+    document = copy.deepcopy(shipped_packs()[0])
+    document.update(version=version, effective_from="2031-01-01", **changes)
+    return document
+
+
+def test_a_shipped_version_superseding_another_retires_it_and_takes_its_place(db):
+    """How a changed default reaches an existing database: a new version from the same date.
+
+    The old row is retired, never edited (published versions are immutable; on PostgreSQL the
+    trigger allows only the status and notes to move), so checks made under it keep pointing at
+    the parameters they used.
+    """
+    old = _shipped("CN-2031.1")
+    old["rules"]["REPORT_TIMELY"]["params"]["hours"]["value"] = 48  # whatever it held before
+    assert rulepack_load_defaults(documents=[old]) == 1
+    in_june = datetime(2031, 6, 1, tzinfo=UTC)
+    before = RulePack.objects.get(version="CN-2031.1")
+    assert rulepack_in_force(jurisdiction="CN", at=in_june) == before
+
+    new = _shipped("CN-2031.2", supersedes="CN-2031.1")
+    assert rulepack_load_defaults(documents=[new]) == 1
+
+    retired = RulePack.objects.get(version="CN-2031.1")
+    assert retired.status == RulePack.Status.RETIRED
+    assert (retired.parameters, retired.effective_from) == (
+        before.parameters,
+        before.effective_from,
+    )
+    assert "CN-2031.2" in retired.notes
+    current = rulepack_in_force(jurisdiction="CN", at=in_june)
+    assert (current.version, current.effective_from) == ("CN-2031.2", before.effective_from)
+    event = AuditEvent.objects.get(action="rulepack.retired")
+    assert (event.object_id, event.actor_id) == (str(retired.pk), None)
+    assert event.data == {"version": "CN-2031.1", "superseded_by": "CN-2031.2"}
+    # Idempotent: nothing happens on the next migrate.
+    assert rulepack_load_defaults(documents=[old, new]) == 0
+    assert AuditEvent.objects.filter(action="rulepack.retired").count() == 1
+
+
+def test_superseding_a_version_the_database_never_had_just_publishes(db):
+    assert rulepack_load_defaults(documents=[_shipped("CN-2031.2", supersedes="CN-2031.1")]) == 1
+    assert not RulePack.objects.filter(version="CN-2031.1").exists()
+    assert not AuditEvent.objects.filter(action="rulepack.retired").exists()
+
