@@ -223,6 +223,21 @@ def _point(r: _Reader, key: str) -> f.GeoPoint | None:
 
 CHECKLIST = tuple(f.Checklist.__dataclass_fields__)
 OPTIONAL_BOOLS = ("consent_to_enter", "left_when_asked")
+HEX = frozenset("0123456789abcdef")
+
+
+def _evidence(e: _Reader) -> f.EvidenceFacts:
+    kind = e.choice("kind", f.EVIDENCE_KINDS, required=True)
+    digest = e.get("sha256", str, required=True).lower()
+    if len(digest) != 64 or not set(digest) <= HEX:
+        raise ContractError(e.field("sha256"), "expected 64 hexadecimal characters")
+    return f.EvidenceFacts(
+        kind=kind,
+        sha256=digest,
+        taken_at=e.moment("taken_at"),
+        taken_location=_point(e, "taken_location"),
+        used_on_other_visits=e.get("used_on_other_visits", bool, False),
+    )
 
 
 def _report(r: _Reader) -> f.ReportFacts:
@@ -244,6 +259,7 @@ def _report(r: _Reader) -> f.ReportFacts:
         submitted_at=r.moment("submitted_at"),
         recording_attached=r.get("recording_attached", bool, False),
         vulnerability_observed=r.get("vulnerability_observed", bool, False),
+        evidence=tuple(_evidence(e) for e in r.items("evidence", EVIDENCE_KEYS)),
     )
 
 
@@ -258,7 +274,9 @@ REPORT_KEYS = (
     "submitted_at",
     "recording_attached",
     "vulnerability_observed",
+    "evidence",
 )
+EVIDENCE_KEYS = ("kind", "sha256", "taken_at", "taken_location", "used_on_other_visits")
 
 
 def parse_request(data: Any) -> tuple[Stage, str, f.Facts]:
@@ -455,5 +473,15 @@ def request_json(stage: Stage, pack: str, facts: f.Facts) -> dict:
             "submitted_at": _iso(r.submitted_at),
             "recording_attached": r.recording_attached,
             "vulnerability_observed": r.vulnerability_observed,
+            "evidence": [
+                {
+                    "kind": e.kind,
+                    "sha256": e.sha256,
+                    "taken_at": _iso(e.taken_at),
+                    "taken_location": point(e.taken_location),
+                    "used_on_other_visits": e.used_on_other_visits,
+                }
+                for e in r.evidence
+            ],
         }
     return data

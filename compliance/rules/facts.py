@@ -23,6 +23,7 @@ LOCATION_TYPES = ("home", "agreed_place", "workplace", "hospital", "public_place
 TARGETS = ("borrower", "guarantor", "third_party")
 VISIT_STATUSES = ("booked", "completed", "cancelled")
 CHANNELS = ("sms", "email", "letter")
+EVIDENCE_KINDS = ("photo", "audio")
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ def scenario(name: str) -> dict:
 ALLOWED = "cn-pre-baseline"
 BLOCKED = "cn-pre-starts-2200"
 POST = "cn-post-baseline"
+EVIDENCE = "cn-post-evidence-matches"  # a photo with EXIF time and GPS, and a recording
 
 
 def run_cli(*args: str) -> tuple[int, str, str]:
@@ -161,6 +162,78 @@ MALFORMED = [
         POST,
         _set("report.check_in_at", "2026-12-03T10:05:00"),
         "report.check_in_at",
+    ),
+    (
+        "evidence-not-a-list",
+        EVIDENCE,
+        _set("report.evidence", {"kind": "photo"}),
+        "report.evidence",
+    ),
+    (
+        "evidence-item-not-an-object",
+        EVIDENCE,
+        _set("report.evidence", ["photo"]),
+        "report.evidence[0]",
+    ),
+    (
+        "evidence-bad-kind",
+        EVIDENCE,
+        _set("report.evidence.0.kind", "video"),
+        "report.evidence[0].kind",
+    ),
+    (
+        "evidence-missing-kind",
+        EVIDENCE,
+        _delete("report.evidence.0.kind"),
+        "report.evidence[0].kind",
+    ),
+    (
+        "evidence-sha256-too-short",
+        EVIDENCE,
+        _set("report.evidence.0.sha256", "ab" * 31),
+        "report.evidence[0].sha256",
+    ),
+    (
+        "evidence-sha256-not-hex",
+        EVIDENCE,
+        _set("report.evidence.0.sha256", "g" * 64),
+        "report.evidence[0].sha256",
+    ),
+    (
+        "evidence-missing-sha256",
+        EVIDENCE,
+        _delete("report.evidence.0.sha256"),
+        "report.evidence[0].sha256",
+    ),
+    (
+        "evidence-naive-taken-at",
+        EVIDENCE,
+        _set("report.evidence.0.taken_at", "2026-12-03T10:10:00"),
+        "report.evidence[0].taken_at",
+    ),
+    (
+        "evidence-taken-location-out-of-range",
+        EVIDENCE,
+        _set("report.evidence.0.taken_location", {"lat": 91, "lng": 102.71}),
+        "report.evidence[0].taken_location.lat",
+    ),
+    (
+        "evidence-taken-location-without-lng",
+        EVIDENCE,
+        _set("report.evidence.0.taken_location", {"lat": 25.04}),
+        "report.evidence[0].taken_location.lng",
+    ),
+    (
+        "evidence-reused-not-bool",
+        EVIDENCE,
+        _set("report.evidence.0.used_on_other_visits", "yes"),
+        "report.evidence[0].used_on_other_visits",
+    ),
+    (
+        "evidence-unknown-field",
+        EVIDENCE,
+        _set("report.evidence.0.exif", {}),
+        "report.evidence[0].exif",
     ),
 ]
 
@@ -439,3 +512,48 @@ def test_api_does_not_store_a_check(compliance_client):
     before = ComplianceCheck.objects.count()
     assert post_json(compliance_client, scenario(BLOCKED)).status_code == 200
     assert ComplianceCheck.objects.count() == before
+
+
+# ---------------------------------------------------------------- report.evidence
+
+
+def test_evidence_is_parsed_into_facts():
+    from compliance.contract import parse_request
+    from compliance.rules.facts import GeoPoint
+
+    request = scenario(EVIDENCE)
+    request["report"]["evidence"][0]["sha256"] = request["report"]["evidence"][0]["sha256"].upper()
+    _stage, _pack, facts = parse_request(request)
+    photo, audio = facts.report.evidence
+    assert (photo.kind, audio.kind) == ("photo", "audio")
+    assert photo.sha256 == scenario(EVIDENCE)["report"]["evidence"][0]["sha256"]  # lower case
+    assert photo.taken_at.isoformat() == "2026-12-03T10:20:00+08:00"
+    assert photo.taken_location == GeoPoint(25.04, 102.71)
+    assert (audio.taken_at, audio.taken_location) == (None, None)
+    assert (photo.used_on_other_visits, audio.used_on_other_visits) == (False, False)
+
+
+def test_evidence_is_optional_and_its_optional_fields_default():
+    from compliance.contract import parse_request
+
+    _stage, _pack, facts = parse_request(scenario(POST))
+    assert facts.report.evidence == ()
+    request = scenario(EVIDENCE)
+    request["report"]["evidence"] = [{"kind": "audio", "sha256": "0" * 64}]
+    _stage, _pack, facts = parse_request(request)
+    (item,) = facts.report.evidence
+    assert (item.taken_at, item.taken_location, item.used_on_other_visits) == (None, None, False)
+
+
+@pytest.mark.parametrize("stem", [EVIDENCE, POST])
+def test_evidence_round_trips_through_the_stored_snapshot(stem):
+    from compliance.contract import parse_request, request_json
+
+    stage, pack, facts = parse_request(scenario(stem))
+    snapshot = json.loads(json.dumps(request_json(stage, pack, facts)))
+    sent = scenario(stem)["report"].get("evidence", [])
+    for item in sent:  # a stored point always carries its (here unknown) accuracy
+        if item["taken_location"]:
+            item["taken_location"]["accuracy_m"] = None
+    assert snapshot["report"]["evidence"] == sent
+    assert parse_request(snapshot) == (stage, pack, facts)
