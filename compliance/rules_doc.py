@@ -65,6 +65,12 @@ DESCRIPTIONS: dict[str, str] = {
     "RECORDING_ATTACHED": "Recording evidence is attached to the report.",
     "VULNERABILITY_OBSERVED": "A vulnerability reported on the visit sends it to review and "
     "flags the borrower.",
+    "EVIDENCE_METADATA": "Each photo's EXIF time lies within [check-in − max hours, check-out (or "
+    "check-in) + max hours] and its EXIF position within the maximum distance of the check-in "
+    "location; the first photo that does not match is named. Not applicable without photos "
+    "carrying EXIF data; a comparison whose check-in time or location is missing is skipped.",
+    "EVIDENCE_REUSED": "No evidence file (by SHA-256) attached to the report was also uploaded "
+    "for another visit. Not applicable without evidence.",
 }
 
 CONFIDENCE_LEGEND = (
@@ -86,7 +92,13 @@ STAGES = (
     ("post", "Post-visit checks (`post`)", POST_RULES),
 )
 
-UNITS = {"hours": "h", "max_minutes": "min", "max_distance_m": "m", "years": "years"}
+UNITS = {
+    "hours": "h",
+    "max_hours": "h",
+    "max_minutes": "min",
+    "max_distance_m": "m",
+    "years": "years",
+}
 NONE = "—"
 
 

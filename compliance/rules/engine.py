@@ -3,7 +3,7 @@
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from . import borrower, conduct, frequency, hours, people
+from . import borrower, conduct, evidence, frequency, hours, people
 from .base import Rule, not_required
 from .facts import Facts
 from .policy import Policy
@@ -46,6 +46,8 @@ POST_RULES: tuple[Rule, ...] = (
     hours.report_timely,
     conduct.recording_attached,
     conduct.vulnerability_observed,
+    evidence.evidence_metadata,
+    evidence.evidence_reused,
 )
 
 # Rules whose outcome can change by moving the visit in time (DESIGN.md §6.1).

@@ -57,6 +57,8 @@ RULE_PARAMS: dict[str, dict[str, str]] = {
     "REPORT_TIMELY": {"hours": "int"},
     "RECORDING_ATTACHED": {},
     "VULNERABILITY_OBSERVED": {},
+    "EVIDENCE_METADATA": {"max_hours": "int", "max_distance_m": "int"},
+    "EVIDENCE_REUSED": {},
 }
 
 

@@ -1,10 +1,12 @@
 """Every evaluation is kept: the check, its facts snapshot (replayable) and one row per finding."""
 
 import copy
+import json
+from pathlib import Path
 
 from compliance.contract import parse_request
 from compliance.models import ComplianceCheck
-from compliance.rules import PRE_RULES, Stage
+from compliance.rules import POST_RULES, PRE_RULES, Decision, Stage
 from compliance.rules.i18n import Text
 from compliance.services.checks import compliance_evaluate, compliance_record
 from tests import factories as f
@@ -44,7 +46,7 @@ def test_record_keeps_check_findings_and_a_replayable_snapshot(db, agent):
     check = compliance_record(outcome=outcome, borrower=borrower, by=agent)
 
     check = ComplianceCheck.objects.get(pk=check.pk)
-    assert (check.stage, check.decision, check.pack_version) == ("pre", "block", "CN-2026.1")
+    assert (check.stage, check.decision, check.pack_version) == ("pre", "block", "CN-2026.2")
     assert check.next_allowed_start.isoformat() == "2026-12-03T00:00:00+00:00"  # 08:00 Shanghai
     findings = list(check.findings.all())
     assert [x.rule for x in findings] == [rule.code for rule in PRE_RULES]
@@ -59,3 +61,22 @@ def test_record_keeps_check_findings_and_a_replayable_snapshot(db, agent):
     replay = compliance_evaluate(stage=replay_stage, jurisdiction="CN", facts=replay_facts)
     assert replay.verdict == outcome.verdict
     assert replay_stage is Stage.PRE
+
+
+def test_post_check_with_evidence_replays_to_the_same_verdict(db, agent):
+    """The stored snapshot keeps report.evidence: a flagged report replays as flagged."""
+    path = Path(__file__).parent / "scenarios" / "183-us-post-photo-far-and-reused.json"
+    request = json.loads(path.read_text(encoding="utf-8"))["request"]
+    stage, jurisdiction, facts = parse_request(request)
+    outcome = compliance_evaluate(stage=stage, jurisdiction=jurisdiction, facts=facts)
+    assert outcome.verdict.decision is Decision.FLAG
+    check = compliance_record(outcome=outcome, borrower=f.make_borrower(), by=agent)
+
+    check = ComplianceCheck.objects.get(pk=check.pk)
+    assert check.facts["report"]["evidence"][0]["used_on_other_visits"] is True
+    findings = list(check.findings.all())
+    assert [x.rule for x in findings] == [rule.code for rule in POST_RULES]
+    assert [x.rule for x in findings if x.failed] == ["EVIDENCE_METADATA", "EVIDENCE_REUSED"]
+    replay_stage, _pack, replay_facts = parse_request(check.facts)
+    replay = compliance_evaluate(stage=replay_stage, jurisdiction=jurisdiction, facts=replay_facts)
+    assert replay.verdict == outcome.verdict

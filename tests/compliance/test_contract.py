@@ -411,7 +411,7 @@ def test_cli_subprocess_valid_input(tmp_path):
     assert done.returncode == 0, done.stderr
     verdict = json.loads(done.stdout)
     assert verdict["decision"] == "block"
-    assert verdict["pack_version"] == "CN-2026.1"
+    assert verdict["pack_version"] == "CN-2026.2"
     assert [f["rule"] for f in verdict["findings"] if f["outcome"] == "fail"] == ["VISIT_WINDOW"]
 
 
@@ -545,7 +545,9 @@ def test_evidence_is_optional_and_its_optional_fields_default():
     assert (item.taken_at, item.taken_location, item.used_on_other_visits) == (None, None, False)
 
 
-@pytest.mark.parametrize("stem", [EVIDENCE, POST])
+@pytest.mark.parametrize(
+    "stem", [EVIDENCE, "cn-post-photo-reused", "us-post-photo-far-and-reused", POST]
+)
 def test_evidence_round_trips_through_the_stored_snapshot(stem):
     from compliance.contract import parse_request, request_json
 
@@ -557,3 +559,19 @@ def test_evidence_round_trips_through_the_stored_snapshot(stem):
             item["taken_location"]["accuracy_m"] = None
     assert snapshot["report"]["evidence"] == sent
     assert parse_request(snapshot) == (stage, pack, facts)
+
+
+@pytest.mark.django_db
+def test_cli_reports_the_evidence_findings(tmp_path):
+    code, out, _err = run_cli_on(scenario("us-post-photo-far-and-reused"), tmp_path)
+    assert code == 0
+    verdict = json.loads(out)
+    findings = {f["rule"]: f for f in verdict["findings"]}
+    assert verdict["decision"] == "flag"
+    metadata, reused = findings["EVIDENCE_METADATA"], findings["EVIDENCE_REUSED"]
+    assert (metadata["outcome"], metadata["severity"]) == ("fail", "review")
+    assert "83034c8307bd was taken 3000 m from the check-in location" in metadata["message"]
+    assert metadata["citation"].startswith("Bank policy: evidence must match the visit")
+    assert reused["message"] == (
+        "Evidence files also uploaded for another visit: 1 of 1 (83034c8307bd)."
+    )

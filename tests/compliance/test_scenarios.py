@@ -58,6 +58,8 @@ POST_RULES = [
     "REPORT_TIMELY",
     "RECORDING_ATTACHED",
     "VULNERABILITY_OBSERVED",
+    "EVIDENCE_METADATA",
+    "EVIDENCE_REUSED",
 ]
 RULES = {"pre": PRE_RULES, "post": POST_RULES}
 DECISIONS = {"pre": {"allow", "review", "block"}, "post": {"clear", "flag"}}

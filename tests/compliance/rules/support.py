@@ -5,6 +5,7 @@ table row varies the baseline with `change(facts, {"dotted.path": value})`, whic
 `dataclasses.replace` level by level.
 """
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
@@ -30,6 +31,7 @@ from compliance.rules.facts import (
     Checklist,
     CollectorFacts,
     DebtFacts,
+    EvidenceFacts,
     GeoPoint,
     Notice,
     ReportFacts,
@@ -54,6 +56,11 @@ POST_CODES = frozenset(r.code for r in POST_RULES)
 DAY = date(2026, 3, 10)  # a Tuesday, no holiday in the baseline
 VALID_UNTIL = date(2026, 12, 31)
 HOME = GeoPoint(25.0389, 102.7183, accuracy_m=8)  # Kunming
+
+
+def sha(name: str) -> str:
+    """A realistic SHA-256 for a named test file."""
+    return hashlib.sha256(name.encode()).hexdigest()
 
 
 def at(pack: str, hhmm: str, days: int = 0) -> datetime:
@@ -121,6 +128,11 @@ def _post(pack: str) -> Facts:
         notes="Borrower agreed to pay 500 on Friday. 借款人同意周五还款。",
         submitted_at=start + timedelta(hours=3),
         recording_attached=True,
+        # A photo taken at the door during the visit and the visit's recording.
+        evidence=(
+            EvidenceFacts("photo", sha("door.jpg"), start + timedelta(minutes=10), HOME),
+            EvidenceFacts("audio", sha("visit.m4a")),
+        ),
     )
     return replace(facts, now=start + timedelta(days=1), report=report)
 

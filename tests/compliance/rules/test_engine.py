@@ -50,6 +50,7 @@ DESIGN_POST = [
     "ACTUAL_WINDOW", "NOTICE_DELIVERED", "TEAM_PRESENT", "PRESENCE_VERIFIED", "DISCLOSURE_AT_START",
     "ENTRY_CONSENT", "PROHIBITED_CONDUCT", "THIRD_PARTY_DISCLOSURE", "NO_CASH_OR_FEES",
     "VISIT_DURATION", "REPORT_TIMELY", "RECORDING_ATTACHED", "VULNERABILITY_OBSERVED",
+    "EVIDENCE_METADATA", "EVIDENCE_REUSED",
 ]
 DESIGN_TIME_BASED = {
     "VISIT_WINDOW", "BORROWER_PREFERENCES", "SENSITIVE_DATE", "ADVANCE_NOTICE",
@@ -89,7 +90,7 @@ def test_baseline_is_clean_and_reports_every_rule_once(pack):
         verdict = evaluate(stage, BASE[stage][pack], POLICIES[pack])
         assert [f.rule for f in verdict.findings] == codes
         assert (verdict.stage, verdict.decision, verdict.failed) == (stage, clean, ())
-        assert (verdict.pack, verdict.pack_version) == (pack.upper(), f"{pack.upper()}-2026.1")
+        assert (verdict.pack, verdict.pack_version) == (pack.upper(), f"{pack.upper()}-2026.2")
         assert verdict.next_allowed_start is None
         not_applied = {f.rule for f in verdict.findings if f.outcome is NA}
         assert not_applied == NOT_APPLIED[pack] & set(codes)

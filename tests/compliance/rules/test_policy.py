@@ -48,6 +48,8 @@ DESIGN_SEVERITIES = {
     "REPORT_TIMELY": (WARN, WARN, WARN, WARN),
     "RECORDING_ATTACHED": (BLOCK, N, N, REVIEW),
     "VULNERABILITY_OBSERVED": (REVIEW, REVIEW, REVIEW, REVIEW),
+    "EVIDENCE_METADATA": (REVIEW, REVIEW, REVIEW, REVIEW),
+    "EVIDENCE_REUSED": (REVIEW, REVIEW, REVIEW, REVIEW),
 }
 # fmt: on
 PACKS = ("cn", "us", "uk", "in")
@@ -99,6 +101,8 @@ def test_shipped_pack_parameters(pack, window, notice, team, frequency, years):
     assert rules["VISIT_DURATION"]["max_minutes"] == 60
     assert rules["REPORT_TIMELY"]["hours"] == 24
     assert rules["CONTACT_BUDGET"]["per_day"] == 3
+    assert rules["EVIDENCE_METADATA"]["max_hours"] == 2
+    assert rules["EVIDENCE_METADATA"]["max_distance_m"] == 1000
     policy_window = (rules["VISIT_WINDOW"]["policy_start"], rules["VISIT_WINDOW"]["policy_end"])
     assert policy_window == ((time(9), time(20)) if pack == "cn" else (None, None))
 
@@ -167,6 +171,12 @@ BROKEN = {
     "unknown-consent": (f"{LOC}.hospital.consent", "spouse_visit", f"{LOC}.hospital.consent",
                         "spouse_visit"),
     "missing-location": (f"{LOC}.home", DELETE, LOC, "one entry for each"),
+    # A pack written before the evidence rules existed (the 2026.1 versions) is refused.
+    "missing-evidence-rule": (f"{R}.EVIDENCE_REUSED", DELETE, R, "EVIDENCE_REUSED"),
+    "evidence-hours-not-int": ("rules.EVIDENCE_METADATA.params.max_hours.value", 1.5,
+                               "rules.EVIDENCE_METADATA.params.max_hours.value", "whole number"),
+    "evidence-distance-missing": ("rules.EVIDENCE_METADATA.params.max_distance_m", DELETE,
+                                  "rules.EVIDENCE_METADATA.params.max_distance_m", "missing"),
 }
 # fmt: on
 
