@@ -1,7 +1,5 @@
 """Root URLconf (project) plus the ledger's own routes under the `collections_app` namespace."""
 
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -36,4 +34,6 @@ urlpatterns = [
     path("api/v1/", include("visits.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # No MEDIA_URL route, not even in debug: the only media is visit evidence, served by
+    # visits:evidence_file after a permission check.
+]

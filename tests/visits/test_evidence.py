@@ -3,12 +3,15 @@ reuse on other visits, and when and by whom evidence may be added."""
 
 import hashlib
 import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, connections
 
 from compliance.models import AuditEvent
 from tests import factories as f
@@ -338,3 +341,31 @@ def test_assigned_collector_not_going_may_not_add(visit, agent, team):
     assert not evidence_may_add(visit=visit, user=colleague)
     with pytest.raises(ValidationError, match="Only the visit's collectors"):
         add(visit, F.jpeg(), colleague)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are what is tested")
+def test_same_file_at_once_is_kept_once(restore_roles, visit, agent, media):
+    """Four phones send the same photo together: one row, one stored file, three refusals."""
+    content, threads = F.jpeg(), 4
+    barrier = threading.Barrier(threads)
+
+    def send(_n: int):
+        try:
+            barrier.wait()
+            return add(visit, content, agent)
+        except ValidationError as error:
+            return error
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(threads) as pool:
+        results = list(pool.map(send, range(threads)))
+
+    refused = [r for r in results if isinstance(r, ValidationError)]
+    assert len(refused) == threads - 1
+    assert all(
+        r.message_dict["file"] == ["This file is already attached to this visit."] for r in refused
+    )
+    assert Evidence.objects.count() == 1
+    assert len(list((media / "evidence").rglob("*.jpg"))) == 1

@@ -72,7 +72,11 @@ def evidence_add(*, visit: Visit, upload: UploadedFile, by, now: datetime) -> Ev
 
     with transaction.atomic():
         # Serialises with status changes: no evidence slips in after the report is submitted.
-        locked = Visit.objects.select_for_update().select_related("case__team").get(pk=visit.pk)
+        locked = (
+            Visit.objects.select_for_update(of=("self",))
+            .select_related("case__team")
+            .get(pk=visit.pk)
+        )
         _check_may_add(locked, by)
         if Evidence.objects.filter(visit=locked, sha256=sha256).exists():
             raise _duplicate()

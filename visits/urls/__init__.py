@@ -1,8 +1,9 @@
 """Visit routes, one module per area (planning, notices, borrower link, agenda)."""
 
-from . import agenda, borrower, dashboard, notices, planning
+from . import agenda, borrower, dashboard, evidence, notices, planning
 
 app_name = "visits"
 
 urlpatterns = planning.urlpatterns + notices.urlpatterns + borrower.urlpatterns + agenda.urlpatterns
 urlpatterns += dashboard.urlpatterns
+urlpatterns += evidence.urlpatterns
