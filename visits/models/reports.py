@@ -14,7 +14,6 @@ from collections_app.models.base import (
     public_id_field,
     status_valid,
 )
-
 from compliance.models.complaints import ComplaintCategory
 
 from .visits import Visit

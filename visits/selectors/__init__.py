@@ -17,6 +17,7 @@ from .responses import (
     responses_for_case,
     responses_for_visit,
 )
+from .reviews import reviews_for_user, visit_execution
 from .scope import (
     notice_list_for_user,
     override_get_for_user,
@@ -46,10 +47,12 @@ __all__ = [
     "refused_attempts_for_case",
     "responses_for_case",
     "responses_for_visit",
+    "reviews_for_user",
     "team_calendar_for_user",
     "team_dashboard_for_user",
     "visit_get_for_user",
     "visit_list_for_user",
+    "visit_execution",
     "visit_page",
     "visits_for_case",
 ]

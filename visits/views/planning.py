@@ -13,16 +13,19 @@ from compliance.display import finding_rows
 from compliance.services.checks import compliance_check_plan
 from compliance.services.packs import NoPackInForce
 from visits.forms.planning import CancelForm, OverrideDecisionForm, PlanForm
+from visits.forms.reports import ReviewForm
 from visits.selectors import (
     override_get_for_user,
     pending_overrides_for_user,
     refused_attempts_for_case,
+    visit_execution,
     visit_get_for_user,
     visit_page,
 )
 from visits.services.booking import visit_book, visit_cancel, visit_reschedule
 from visits.services.overrides import ComplianceBlocked, override_approve, override_reject
 
+from .evidence import evidence_panel
 from .verdicts import verdict_context
 
 BOOK = "visits.add_visit"
@@ -71,8 +74,16 @@ def visit_detail(request, public_id):
     context = visit_page(visit=visit, user=request.user)
     for check in context["checks"]:
         check.rows = finding_rows(check.findings.all())
-    context["cancel_form"] = CancelForm()
-    context["decision_form"] = OverrideDecisionForm()
+    context.update(visit_execution(visit=visit))
+    context.update(evidence_panel(visit=visit, user=request.user))
+    context.update(
+        cancel_form=CancelForm(),
+        decision_form=OverrideDecisionForm(),
+        review_form=ReviewForm(),
+        is_member=any(m.collector_id == request.user.pk for m in context["members"]),
+        can_review=visit.status == visit.Status.REPORTED
+        and request.user.has_perm("visits.add_reportreview"),
+    )
     return render(request, "visits/visit_detail.html", context)
 
 
