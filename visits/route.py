@@ -1,6 +1,7 @@
 """Day route: straight-line distances and a nearest-neighbour order of the day's stops.
 
-Pure Python (no Django): the agenda passes plain coordinates in and gets an order back.
+Pure Python (no Django; the distance is the rules' own): the agenda passes plain coordinates
+in and gets an order back.
 
 The order is a **heuristic**, not the shortest tour: from the start point it always goes to
 the closest stop not yet visited. That is quick and usually sensible for the handful of
@@ -10,19 +11,15 @@ times, and distances are great-circle ("as the crow flies"), not road distances.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from math import asin, cos, radians, sin, sqrt
 
-# Mean Earth radius (IUGG), the usual choice for haversine.
-EARTH_RADIUS_KM = 6371.0088
+from compliance.rules.geo import distance_m
 
 Point = tuple[float, float]  # (latitude, longitude) in degrees
 
 
 def haversine_km(a: Point, b: Point) -> float:
     """Great-circle distance between two (lat, lng) points in kilometres."""
-    lat1, lng1, lat2, lng2 = map(radians, (a[0], a[1], b[0], b[1]))
-    h = sin((lat2 - lat1) / 2) ** 2 + cos(lat1) * cos(lat2) * sin((lng2 - lng1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * asin(min(1.0, sqrt(h)))
+    return distance_m(a[0], a[1], b[0], b[1]) / 1000
 
 
 @dataclass(frozen=True, slots=True)

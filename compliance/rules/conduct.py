@@ -2,21 +2,17 @@
 
 import re
 from functools import lru_cache
-from math import asin, cos, radians, sin, sqrt
 
+from . import geo
 from .base import result, rule
 from .facts import Facts, GeoPoint
 from .i18n import Text, _
 from .policy import Policy
 
-EARTH_RADIUS_M = 6_371_000
-
 
 def distance_m(a: GeoPoint, b: GeoPoint) -> float:
-    """Great-circle (haversine) distance in metres."""
-    lat1, lng1, lat2, lng2 = map(radians, (a.lat, a.lng, b.lat, b.lng))
-    h = sin((lat2 - lat1) / 2) ** 2 + cos(lat1) * cos(lat2) * sin((lng2 - lng1) / 2) ** 2
-    return 2 * EARTH_RADIUS_M * asin(sqrt(h))
+    """Great-circle distance in metres between two points of the facts."""
+    return geo.distance_m(a.lat, a.lng, b.lat, b.lng)
 
 
 @rule("PRESENCE_VERIFIED")

@@ -4,7 +4,10 @@ from math import cos, hypot, pi, radians
 
 import pytest
 
-from visits.route import EARTH_RADIUS_KM, haversine_km, nearest_neighbour_tour
+from compliance.rules.geo import EARTH_RADIUS_M
+from visits.route import haversine_km, nearest_neighbour_tour
+
+EARTH_RADIUS_KM = EARTH_RADIUS_M / 1000
 
 KM_PER_DEGREE = pi * EARTH_RADIUS_KM / 180  # 111.195 km along a meridian
 

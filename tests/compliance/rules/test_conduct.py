@@ -4,8 +4,8 @@ from math import degrees
 
 import pytest
 
-from compliance.rules.conduct import EARTH_RADIUS_M
 from compliance.rules.facts import GeoPoint
+from compliance.rules.geo import EARTH_RADIUS_M
 
 from .support import (
     BLOCK,

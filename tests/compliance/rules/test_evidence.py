@@ -12,9 +12,9 @@ from math import degrees
 import pytest
 
 from compliance.rules import Decision, Stage, evaluate, policy_from_pack
-from compliance.rules.conduct import EARTH_RADIUS_M
 from compliance.rules.evidence import SHORT_HASH
 from compliance.rules.facts import EvidenceFacts, GeoPoint
+from compliance.rules.geo import EARTH_RADIUS_M
 
 from .support import (
     BASE,
