@@ -30,19 +30,31 @@ def working_day():
     return day
 
 
-def login(browser, live_server, user, **context):
-    page = browser.new_context(
-        viewport={"width": 390, "height": 844},
-        locale="en-US",
-        timezone_id="Asia/Shanghai",
-        **context,
-    ).new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    return page
+@pytest.fixture
+def login(browser, live_server):
+    """Log a user in, in a fresh phone-sized browser context; the contexts close after the
+    test (open keep-alive connections would outlive the live server's database connection)."""
+    contexts = []
+
+    def log_in(user, **options):
+        context = browser.new_context(
+            viewport={"width": 390, "height": 844},
+            locale="en-US",
+            timezone_id="Asia/Shanghai",
+            **options,
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        return page
+
+    yield log_in
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture
@@ -88,12 +100,12 @@ def booked(transactional_db):
 
 
 @pytest.mark.e2e
-def test_check_in_report_flag_return_resubmit_approve(booked, browser, live_server, artifacts):
+def test_check_in_report_flag_return_resubmit_approve(booked, login, live_server, artifacts):
     visit, collector, supervisor = booked
     visit_url = f"{live_server.url}/visits/{visit.public_id}/"
 
     # The collector at the door: the browser gives its position when asked.
-    page = login(browser, live_server, collector, geolocation=AT_HOME, permissions=["geolocation"])
+    page = login(collector, geolocation=AT_HOME, permissions=["geolocation"])
     page.goto(visit_url)
     expect(page.get_by_test_id("navigate")).to_have_attribute("href", re.compile(r"^geo:25\.043"))
     page.get_by_test_id("start-visit").click()
@@ -117,7 +129,7 @@ def test_check_in_report_flag_return_resubmit_approve(booked, browser, live_serv
     assert Flag.objects.filter(visit=visit, rule="PROHIBITED_CONDUCT", status="open").exists()
 
     # The supervisor returns it with a comment.
-    boss = login(browser, live_server, supervisor)
+    boss = login(supervisor)
     boss.get_by_role("button", name="Menu").click()  # the phone's collapsed navigation
     boss.get_by_test_id("nav-reviews").click()
     item = boss.get_by_test_id("review-item")
