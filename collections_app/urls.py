@@ -24,6 +24,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("", include((ledger_patterns, "collections_app"))),
     path("", include("visits.urls")),
+    path("compliance/", include("compliance.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

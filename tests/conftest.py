@@ -13,6 +13,7 @@ ROLE_MIGRATIONS = (
     "collections_app.migrations.0002_roles",
     "visits.migrations.0003_role_permissions",
     "visits.migrations.0005_report_permissions",
+    "compliance.migrations.0007_officer_permissions",
 )
 
 
