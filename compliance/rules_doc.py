@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from .rules.engine import POST_RULES, PRE_RULES, TIME_BASED
-from .rules.policy import RULE_PARAMS, policy_from_pack
+from .rules.policy import COMPLAINT_PARAMS, RULE_PARAMS, policy_from_pack
 
 COMMAND = "python manage.py compliance_rules_doc"
 
@@ -98,6 +98,8 @@ UNITS = {
     "max_minutes": "min",
     "max_distance_m": "m",
     "years": "years",
+    "respond_within_days": "days",
+    "max_days": "days",
 }
 NONE = "—"
 
@@ -164,13 +166,34 @@ def _rule_table(code: str, packs: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _complaint_table(packs: list[dict[str, Any]]) -> list[str]:
+    sections = [p["complaints"] for p in packs]
+    rows = []
+    for name in COMPLAINT_PARAMS:
+        cells = []
+        for section in sections:
+            param = section["params"][name]
+            value = param["value"]
+            if isinstance(value, list):  # extension_days: one step per extension, in order
+                value = " then ".join(f"+{v} days" for v in value) or "none"
+            else:
+                value = _value(name, value)
+            cells.append(f"{value} ({param['confidence']})")
+        rows.append([f"`{name}`", *cells])
+    rows.append(["citation", *(s["citation"] for s in sections)])
+    header = ["", *(p["pack"] for p in packs)]
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(_cell(c) for c in row) + " |" for row in rows),
+    ]
+
+
 def _sources(pack: dict[str, Any]) -> list[str]:
+    params = [p for rule in pack["rules"].values() for p in rule["params"].values()]
+    params += pack["complaints"]["params"].values()
     found = {
-        part.strip()
-        for rule in pack["rules"].values()
-        for param in rule["params"].values()
-        for part in param["source"].split(";")
-        if part.strip()
+        part.strip() for param in params for part in param["source"].split(";") if part.strip()
     }
 
     def natural(key: str) -> tuple:
@@ -223,6 +246,17 @@ def render_rules_doc(packs: list[dict[str, Any]]) -> str:
                 line += " *Time-based: considered when searching for the next allowed start.*"
             out += ["", f"### `{code}`", "", line, "", *_rule_table(code, packs)]
     out += [
+        "",
+        "## Complaint deadlines (`complaints`)",
+        "",
+        "Not a rule but the clock of the complaint register (rule 29 `COMPLAINT_SLA` of the "
+        "research notes). A complaint is due at the end of the borrower's local day "
+        "`respond_within_days` calendar days after the day it was received (that day not "
+        "counted). Each extension, granted in order with a recorded reason before the deadline "
+        "passes, adds its days; together they never pass `max_days`. The pack version in force "
+        "when the complaint was received sets its clock.",
+        "",
+        *_complaint_table(packs),
         "",
         "## Sources and confidence",
         "",

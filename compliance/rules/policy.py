@@ -1,7 +1,8 @@
 """Policy: the parameters of one rule-pack version, validated and typed (DESIGN.md §6).
 
 A pack is data (compliance/packs/*.json or a RulePack row). `policy_from_pack` checks it against
-`RULE_PARAMS` — the schema — and raises PackError naming the path of the first problem.
+`RULE_PARAMS` — the schema — and raises PackError naming the path of the first problem. The
+`complaints` section (`COMPLAINT_PARAMS`) gives the statutory clock of the complaint register.
 """
 
 from collections.abc import Mapping
@@ -61,6 +62,15 @@ RULE_PARAMS: dict[str, dict[str, str]] = {
     "EVIDENCE_REUSED": {},
 }
 
+# The complaint clock (REGULATIONS.md "Complaint deadline", rule COMPLAINT_SLA): calendar days to
+# respond, the days each successive extension adds (in order; none: no extension) and the most
+# the law allows in all.
+COMPLAINT_PARAMS: dict[str, str] = {
+    "respond_within_days": "days",
+    "extension_days": "days_list",
+    "max_days": "days",
+}
+
 
 class PackError(ValueError):
     def __init__(self, path: str, message: str):
@@ -87,11 +97,24 @@ class RuleConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ComplaintPolicy:
+    respond_within_days: int
+    extension_days: tuple[int, ...]
+    max_days: int
+    citation: str
+
+    def days_after(self, extensions: int) -> int:
+        """Calendar days to respond once `extensions` extensions are granted."""
+        return self.respond_within_days + sum(self.extension_days[:extensions])
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     pack: str
     version: str
     country: str
     rules: Mapping[str, RuleConfig]
+    complaints: ComplaintPolicy
 
     def rule(self, code: str) -> RuleConfig:
         return self.rules[code]
@@ -110,6 +133,12 @@ def _time(value: Any, path: str) -> time:
 def _int(value: Any, path: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise PackError(path, "expected a whole number ≥ 0")
+    return value
+
+
+def _days(value: Any, path: str) -> int:
+    if _int(value, path) < 1:
+        raise PackError(path, "expected a number of days ≥ 1")
     return value
 
 
@@ -151,6 +180,12 @@ def _convert(kind: str, value: Any, path: str) -> Any:
         return _time(value, path)
     if kind == "int":
         return _int(value, path)
+    if kind == "days":
+        return _days(value, path)
+    if kind == "days_list":
+        if not isinstance(value, list):
+            raise PackError(path, "expected a list of numbers of days")
+        return tuple(_days(v, f"{path}[{i}]") for i, v in enumerate(value))
     if kind == "bool":
         if not isinstance(value, bool):
             raise PackError(path, "expected true or false")
@@ -168,26 +203,15 @@ def _convert(kind: str, value: Any, path: str) -> Any:
     raise AssertionError(kind)
 
 
-def _rule_config(code: str, entry: Any) -> RuleConfig:
-    path = f"rules.{code}"
-    if not isinstance(entry, dict):
-        raise PackError(path, "expected an object")
-    for key in ("applies", "severity", "citation", "params"):
-        if key not in entry:
-            raise PackError(f"{path}.{key}", "missing")
-    if not isinstance(entry["applies"], bool):
-        raise PackError(f"{path}.applies", "expected true or false")
-    if not isinstance(entry["citation"], str) or not entry["citation"].strip():
-        raise PackError(f"{path}.citation", "a citation is required")
-    params = entry["params"]
-    spec = RULE_PARAMS[code]
+def _params(path: str, params: Any, spec: dict[str, str]) -> dict[str, Any]:
+    """Each parameter of `spec` as {value, source, confidence}, its value converted."""
     if not isinstance(params, dict):
-        raise PackError(f"{path}.params", "expected an object")
+        raise PackError(path, "expected an object")
     if unknown := set(params) - set(spec):
-        raise PackError(f"{path}.params", f"unknown parameters {sorted(unknown)}")
+        raise PackError(path, f"unknown parameters {sorted(unknown)}")
     values = {}
     for name, kind in spec.items():
-        ppath = f"{path}.params.{name}"
+        ppath = f"{path}.{name}"
         if name not in params:
             raise PackError(ppath, "missing")
         param = params[name]
@@ -198,6 +222,26 @@ def _rule_config(code: str, entry: Any) -> RuleConfig:
         if not isinstance(param.get("source"), str) or not param["source"].strip():
             raise PackError(f"{ppath}.source", "a source is required")
         values[name] = _convert(kind, param["value"], f"{ppath}.value")
+    return values
+
+
+def _section(path: str, entry: Any, keys: tuple[str, ...]) -> None:
+    """An object holding `keys`, with a non-empty citation."""
+    if not isinstance(entry, dict):
+        raise PackError(path, "expected an object")
+    for key in keys:
+        if key not in entry:
+            raise PackError(f"{path}.{key}", "missing")
+    if not isinstance(entry["citation"], str) or not entry["citation"].strip():
+        raise PackError(f"{path}.citation", "a citation is required")
+
+
+def _rule_config(code: str, entry: Any) -> RuleConfig:
+    path = f"rules.{code}"
+    _section(path, entry, ("applies", "severity", "citation", "params"))
+    if not isinstance(entry["applies"], bool):
+        raise PackError(f"{path}.applies", "expected true or false")
+    values = _params(f"{path}.params", entry["params"], RULE_PARAMS[code])
     config = RuleConfig(
         applies=entry["applies"],
         severity=_severity(entry["severity"], f"{path}.severity"),
@@ -227,6 +271,21 @@ def _check_windows(path: str, values: dict) -> None:
         )
 
 
+def _complaint_policy(entry: Any) -> ComplaintPolicy:
+    path = "complaints"
+    _section(path, entry, ("citation", "params"))
+    if unknown := sorted(set(entry) - {"citation", "params"}):
+        raise PackError(path, f"unknown keys {unknown}")
+    values = _params(f"{path}.params", entry["params"], COMPLAINT_PARAMS)
+    longest = values["respond_within_days"] + sum(values["extension_days"])
+    if longest > values["max_days"]:
+        raise PackError(
+            f"{path}.params.max_days",
+            f"respond_within_days plus every extension is {longest} days, more than max_days",
+        )
+    return ComplaintPolicy(citation=entry["citation"].strip(), **values)
+
+
 def policy_from_pack(data: Any) -> Policy:
     """Validate a pack document and build its Policy; PackError names the first bad path."""
     if not isinstance(data, dict):
@@ -244,4 +303,5 @@ def policy_from_pack(data: Any) -> Policy:
         version=data["version"],
         country=data["country"],
         rules={code: _rule_config(code, rules[code]) for code in RULE_PARAMS},
+        complaints=_complaint_policy(data.get("complaints")),
     )

@@ -46,7 +46,7 @@ def test_record_keeps_check_findings_and_a_replayable_snapshot(db, agent):
     check = compliance_record(outcome=outcome, borrower=borrower, by=agent)
 
     check = ComplianceCheck.objects.get(pk=check.pk)
-    assert (check.stage, check.decision, check.pack_version) == ("pre", "block", "CN-2026.2")
+    assert (check.stage, check.decision, check.pack_version) == ("pre", "block", "CN-2026.3")
     assert check.next_allowed_start.isoformat() == "2026-12-03T00:00:00+00:00"  # 08:00 Shanghai
     findings = list(check.findings.all())
     assert [x.rule for x in findings] == [rule.code for rule in PRE_RULES]

@@ -411,7 +411,7 @@ def test_cli_subprocess_valid_input(tmp_path):
     assert done.returncode == 0, done.stderr
     verdict = json.loads(done.stdout)
     assert verdict["decision"] == "block"
-    assert verdict["pack_version"] == "CN-2026.2"
+    assert verdict["pack_version"] == "CN-2026.3"
     assert [f["rule"] for f in verdict["findings"] if f["outcome"] == "fail"] == ["VISIT_WINDOW"]
 
 

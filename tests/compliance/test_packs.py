@@ -21,7 +21,7 @@ NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 
 def test_migrate_publishes_every_shipped_pack_once(db):
     versions = dict(RulePack.objects.values_list("jurisdiction", "version"))
-    assert versions == {"CN": "CN-2026.2", "US": "US-2026.2", "UK": "UK-2026.2", "IN": "IN-2026.2"}
+    assert versions == {"CN": "CN-2026.3", "US": "US-2026.3", "UK": "UK-2026.3", "IN": "IN-2026.3"}
     assert set(RulePack.objects.values_list("status", flat=True)) == {"published"}
     assert rulepack_load_defaults() == 0  # idempotent
     assert RulePack.objects.count() == 4
@@ -30,12 +30,12 @@ def test_migrate_publishes_every_shipped_pack_once(db):
 def test_version_in_force_is_one_query(db, django_assert_num_queries):
     with django_assert_num_queries(1):
         pack = rulepack_in_force(jurisdiction="CN", at=NOW)
-    assert pack.version == "CN-2026.2"
+    assert pack.version == "CN-2026.3"
     assert isinstance(policy_for(pack), Policy)
 
 
 def _new_version(version: str, *, status: str, effective_from: datetime | None) -> RulePack:
-    document = copy.deepcopy(RulePack.objects.get(version="CN-2026.2").parameters)
+    document = copy.deepcopy(RulePack.objects.get(version="CN-2026.3").parameters)
     document["version"] = version
     return RulePack.objects.create(
         jurisdiction="CN",
@@ -50,7 +50,7 @@ def test_later_published_version_takes_over_on_its_date_drafts_never(db):
     later = datetime(2027, 1, 1, tzinfo=UTC)
     _new_version("CN-2027.1", status="published", effective_from=later)
     _new_version("CN-2027.2-draft", status="draft", effective_from=None)
-    assert rulepack_in_force(jurisdiction="CN", at=NOW).version == "CN-2026.2"
+    assert rulepack_in_force(jurisdiction="CN", at=NOW).version == "CN-2026.3"
     assert rulepack_in_force(jurisdiction="CN", at=later).version == "CN-2027.1"
 
 
@@ -120,8 +120,8 @@ def test_superseding_a_version_the_database_never_had_just_publishes(db):
     assert not AuditEvent.objects.filter(action="rulepack.retired").exists()
 
 
-def test_shipped_packs_supersede_the_versions_without_the_evidence_rules():
+def test_shipped_packs_supersede_the_versions_without_complaint_deadlines():
     for document in shipped_packs():
-        assert document["version"] == f"{document['pack']}-2026.2"
-        assert document["supersedes"] == f"{document['pack']}-2026.1"
+        assert document["version"] == f"{document['pack']}-2026.3"
+        assert document["supersedes"] == f"{document['pack']}-2026.2"
         assert document["effective_from"] == "2025-01-01"

@@ -90,7 +90,7 @@ def test_baseline_is_clean_and_reports_every_rule_once(pack):
         verdict = evaluate(stage, BASE[stage][pack], POLICIES[pack])
         assert [f.rule for f in verdict.findings] == codes
         assert (verdict.stage, verdict.decision, verdict.failed) == (stage, clean, ())
-        assert (verdict.pack, verdict.pack_version) == (pack.upper(), f"{pack.upper()}-2026.2")
+        assert (verdict.pack, verdict.pack_version) == (pack.upper(), f"{pack.upper()}-2026.3")
         assert verdict.next_allowed_start is None
         not_applied = {f.rule for f in verdict.findings if f.outcome is NA}
         assert not_applied == NOT_APPLIED[pack] & set(codes)
