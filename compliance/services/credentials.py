@@ -291,6 +291,7 @@ def credential_import(
             )
         else:
             new.append(credential)
+    errors.sort(key=lambda error: error.row)  # stable: a row's errors keep column order
     if errors or dry_run:
         return CredentialImport(
             rows=total,
