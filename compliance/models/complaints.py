@@ -1,9 +1,12 @@
-"""Complaints from borrowers (DESIGN.md §1, compliance): recorded from a visit report now; the
-register with statutory clocks builds on this."""
+"""Complaints from borrowers (DESIGN.md §1, compliance): the register with its statutory clock.
+
+`due_at` is the deadline in force (moved by each extension); the pack version that set it is
+kept, so an extension follows the same pack. compliance/services/complaints.py changes them.
+"""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from collections_app.models.base import (
@@ -62,6 +65,9 @@ class Complaint(TimeStampedModel):
     status = models.CharField(_("status"), max_length=11, choices=Status, default=Status.OPEN)
     resolution = models.TextField(_("resolution"), blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    pack_version = models.CharField(_("rule pack version"), max_length=32)
+    due_at = models.DateTimeField(_("response due"))
+    reminded_at = models.DateTimeField(_("last reminder"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("complaint")
@@ -76,7 +82,56 @@ class Complaint(TimeStampedModel):
                 | (~Q(status="closed") & Q(closed_at__isnull=True)),
                 name="complaint_closed_at_when_closed",
             ),
+            models.CheckConstraint(
+                condition=Q(due_at__gt=F("received_at")), name="complaint_due_after_received"
+            ),
+        ]
+        indexes = [
+            # The register's due-soon and overdue views and the daily reminders.
+            models.Index(
+                fields=["due_at"], condition=~Q(status="closed"), name="complaint_open_due"
+            )
         ]
 
     def __str__(self) -> str:
         return f"complaint {self.category} {self.status}"
+
+
+class ComplaintExtension(models.Model):
+    """One extension of a complaint's deadline, with its recorded reason (CN: 15 → 30 → 60)."""
+
+    complaint = models.ForeignKey(
+        Complaint,
+        verbose_name=_("complaint"),
+        on_delete=models.PROTECT,
+        related_name="extensions",
+    )
+    number = models.PositiveSmallIntegerField(_("extension number"))
+    days = models.PositiveSmallIntegerField(_("days added"))
+    due_before = models.DateTimeField(_("due before"))
+    due_at = models.DateTimeField(_("due after"))
+    reason = models.TextField(_("reason"))
+    extended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("extended by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    extended_at = models.DateTimeField(_("extended at"))
+
+    class Meta:
+        verbose_name = _("complaint extension")
+        verbose_name_plural = _("complaint extensions")
+        ordering = ["complaint", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint", "number"], name="complaint_extension_once"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="complaint_extension_number"),
+            models.CheckConstraint(
+                condition=Q(due_at__gt=F("due_before")), name="complaint_extension_later"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"complaint extension {self.number} (+{self.days} days)"

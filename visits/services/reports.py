@@ -22,6 +22,7 @@ from compliance.display import finding_rows
 from compliance.models import Complaint, ComplianceCheck, Flag
 from compliance.services.audit import audit_record
 from compliance.services.checks import compliance_check_report, compliance_record
+from compliance.services.complaints import complaint_record
 from visits.models import (
     NoticeKind,
     ReportReview,
@@ -246,25 +247,18 @@ def _record_agreements(visit: Visit, report: VisitReport, by, now: datetime) -> 
     if report.outcome == Outcome.PLAN_AGREED:
         report.plan = _plan(visit, report, by, today)
     if report.complaint_category and report.complaint is None:
-        complaint = Complaint.objects.create(
+        # The register starts the statutory clock and sets the borrower's complaint_open flag.
+        report.complaint = complaint_record(
             borrower=visit.borrower,
             case=visit.case,
             visit=visit,
             channel=Complaint.Channel.VISIT,
             category=report.complaint_category,
+            description=report.complaint_text,
             received_at=now,
-            description=report.complaint_text.strip(),
-            recorded_by=by,
+            by=by,
+            now=now,
         )
-        report.complaint = complaint
-        audit_record(
-            actor=by,
-            action="complaint.recorded",
-            obj=complaint,
-            data={"visit": str(visit.public_id), "category": complaint.category},
-            at=now,
-        )
-        _set_borrower_flag(visit.borrower, "complaint_open", now, report)
 
 
 def _plan(visit: Visit, report: VisitReport, by, today: date) -> RepaymentPlan:
