@@ -77,9 +77,11 @@ class ComplianceCheckAdmin(ReadOnlyAdmin):
 
 
 class RulePackForm(forms.ModelForm):
+    # No status: a version is published only through compliance.services.pack_versions
+    # (effective date never in the past, audit, flags on the booked visits it affects).
     class Meta:
         model = RulePack
-        fields = ["jurisdiction", "version", "status", "effective_from", "parameters", "notes"]
+        fields = ["jurisdiction", "version", "effective_from", "parameters", "notes"]
 
     def clean_parameters(self):
         parameters = self.cleaned_data["parameters"]
@@ -96,6 +98,8 @@ class RulePackAdmin(admin.ModelAdmin):
     list_display = ["version", "jurisdiction", "status", "effective_from", "published_at"]
     list_filter = ["jurisdiction", "status"]
     search_fields = ["version"]
+    # The bulk "delete selected" action would not ask has_delete_permission per row.
+    actions = None
 
     # Published and retired versions never change; only drafts are edited here.
     def has_change_permission(self, request, obj=None):
