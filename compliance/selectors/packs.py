@@ -129,14 +129,16 @@ def pack_document(*, pack: RulePack) -> PackDocument:
 def _rule_row(code: str, entry: Any) -> RuleRow:
     entry = entry if isinstance(entry, dict) else {}
     params = entry.get("params") if isinstance(entry.get("params"), dict) else {}
+    spec = RULE_PARAMS.get(code, {})
     return RuleRow(
         code=code,
         applies=entry.get("applies") is True,
         severity=str(entry.get("severity", "")),
         citation=str(entry.get("citation", "")),
+        # In schema order (jsonb keeps no key order), then any the schema does not know.
         params=tuple(
-            _param_row(name, RULE_PARAMS.get(code, {}).get(name, ""), param)
-            for name, param in params.items()
+            _param_row(name, spec.get(name, ""), params[name])
+            for name in [n for n in spec if n in params] + sorted(set(params) - set(spec))
         ),
     )
 

@@ -36,6 +36,7 @@ from compliance.rules import (
     policy_from_pack,
 )
 from compliance.rules.engine import run_rules
+from compliance.rules.policy import RULE_PARAMS
 from compliance.rules.results import decide
 from compliance.services.audit import audit_record
 from compliance.services.checks import CheckOutcome, compliance_record
@@ -209,26 +210,41 @@ def show_value(value: Any) -> str:
 
 
 def pack_diff(*, old: dict, new: dict) -> list[Change]:
-    """Every leaf that differs between two pack documents, in document order (rules and
-    their parameters first as the documents list them; lists compare as whole values)."""
+    """Every leaf that differs between two pack documents, in schema order: the rules as
+    RULE_PARAMS lists them (applies, severity, citation, then each parameter), then the other
+    sections by name. Lists compare as whole values. (Not the documents' own key order:
+    PostgreSQL's jsonb does not keep it.)"""
     changes: list[Change] = []
-    _walk("", old, new, changes, top=True)
+    _walk((), old, new, changes)
     return changes
 
 
-def _walk(path: str, old: Any, new: Any, out: list[Change], top: bool = False) -> None:
+_ENTRY_ORDER = ("applies", "severity", "citation", "params")
+
+
+def _ordered(parts: tuple[str, ...], keys: list[str]) -> list[str]:
+    if not parts:
+        first = ["rules"]
+    elif parts == ("rules",):
+        first = list(RULE_PARAMS)
+    elif len(parts) == 2 and parts[0] == "rules":
+        first = list(_ENTRY_ORDER)
+    elif len(parts) == 3 and parts[0] == "rules" and parts[2] == "params":
+        first = list(RULE_PARAMS.get(parts[1], {}))
+    else:
+        first = ["value", "source", "confidence"]
+    present = set(keys)
+    return [k for k in first if k in present] + sorted(present - set(first))
+
+
+def _walk(parts: tuple[str, ...], old: Any, new: Any, out: list[Change]) -> None:
     if isinstance(old, dict) and isinstance(new, dict):
-        for key in list(old) + [k for k in new if k not in old]:
-            if top and key in META_KEYS:
+        for key in _ordered(parts, list(old) + list(new)):
+            if not parts and key in META_KEYS:
                 continue
-            _walk(
-                f"{path}.{key}" if path else key,
-                old.get(key, _MISSING),
-                new.get(key, _MISSING),
-                out,
-            )
+            _walk((*parts, key), old.get(key, _MISSING), new.get(key, _MISSING), out)
     elif old != new or type(old) is not type(new):
-        out.append(Change(path, old, new))
+        out.append(Change(".".join(parts), old, new))
 
 
 # --- replay ------------------------------------------------------------------------------
