@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from collections_app.mask import mask_name
 from compliance.access import officer_required
 from compliance.forms.audit import AuditEventFilterForm, CursorForm, PiiAccessFilterForm
-from compliance.models import AuditEvent
+from compliance.models import AuditEvent, PiiAccess
 from compliance.selectors.audit import (
     audit_event_list,
     audit_object_history,
@@ -217,34 +217,41 @@ class _Echo:
 
 
 def _csv_lines(request, accesses):
+    """The file's lines. The header, field labels and zone are fixed before the response
+    streams, while the request's language and zone are certainly still active."""
     writer = csv.writer(_Echo())
-    zone = timezone.get_current_timezone_name()
-    yield "\ufeff" + writer.writerow(
-        [
-            _("Accessed at (%(zone)s)") % {"zone": zone},
-            _("Username"),
-            _("User"),
-            _("Field"),
-            _("Borrower (masked)"),
-            _("Customer number"),
-            _("Case"),
-            _("Reason"),
-        ]
-    )
-    for access in accesses.iterator(chunk_size=2000):
-        case_url = reverse("collections_app:borrower_detail", args=[access.borrower.public_id])
-        yield writer.writerow(
-            [
-                timezone.localtime(access.accessed_at).strftime("%Y-%m-%d %H:%M:%S"),
-                access.user.username,
-                access.user.get_full_name(),
-                access.get_field_display(),
-                mask_name(access.borrower.name),
-                access.borrower.customer_number,
-                request.build_absolute_uri(case_url),
-                _spreadsheet_safe(access.reason),
-            ]
-        )
+    zone = timezone.get_current_timezone()
+    fields = {value: str(label) for value, label in PiiAccess.Field.choices}
+    header = [
+        _("Accessed at (%(zone)s)") % {"zone": zone},
+        _("Username"),
+        _("User"),
+        _("Field"),
+        _("Borrower (masked)"),
+        _("Customer number"),
+        _("Case"),
+        _("Reason"),
+    ]
+    site = request.build_absolute_uri("/").rstrip("/")
+
+    def lines():
+        yield "\ufeff" + writer.writerow(header)
+        for access in accesses.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    timezone.localtime(access.accessed_at, zone).strftime("%Y-%m-%d %H:%M:%S"),
+                    access.user.username,
+                    access.user.get_full_name(),
+                    fields.get(access.field, access.field),
+                    mask_name(access.borrower.name),
+                    access.borrower.customer_number,
+                    site
+                    + reverse("collections_app:borrower_detail", args=[access.borrower.public_id]),
+                    _spreadsheet_safe(access.reason),
+                ]
+            )
+
+    return lines()
 
 
 def _spreadsheet_safe(text: str) -> str:
