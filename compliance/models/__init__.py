@@ -5,6 +5,7 @@ from .audit import AuditEvent
 from .checks import ComplianceCheck, Finding
 from .complaints import Complaint
 from .credentials import Credential
+from .exports import EvidencePackJob
 from .flags import Flag
 from .overrides import Override, OverrideStatus
 from .packs import RulePack
@@ -15,6 +16,7 @@ __all__ = [
     "Complaint",
     "ComplianceCheck",
     "Credential",
+    "EvidencePackJob",
     "Finding",
     "Flag",
     "Override",

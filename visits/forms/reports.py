@@ -23,7 +23,10 @@ class PositionForm(forms.Form):
         max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False
     )
     accuracy = forms.IntegerField(min_value=0, max_value=100_000, required=False)
-    problem = forms.ChoiceField(choices=VisitPresence.Problem.choices, required=False)
+    # "purged" is the retention command's to set, never a browser's.
+    problem = forms.ChoiceField(
+        choices=[c for c in VisitPresence.Problem.choices if c[0] != "purged"], required=False
+    )
 
 
 class ReportForm(forms.ModelForm):

@@ -32,6 +32,8 @@ class LocationProblem(models.TextChoices):
     UNAVAILABLE = "unavailable", _("Position unavailable")
     TIMEOUT = "timeout", _("Position timed out")
     UNSUPPORTED = "unsupported", _("Browser without location")
+    # Deleted after the retention period (compliance.services.retention).
+    PURGED = "purged", _("Position deleted (retention period over)")
 
 
 class VisitPresence(models.Model):
