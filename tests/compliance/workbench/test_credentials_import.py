@@ -1,9 +1,13 @@
 """The credentials CSV import: every row checked, all or nothing, re-upload skips, command."""
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from collections_app.models import StaffProfile
 from compliance.models import AuditEvent, Credential
 from compliance.services.audit import audit_verify
 from compliance.services.credentials import CSV_COLUMNS, credential_import
@@ -209,6 +213,19 @@ class TestUnreadableFiles:
         header = " " + HEADER.upper().replace(",", " , ")
         content = (header + "\n" + good_lines(staff)[0] + "\n").encode()
         assert run(content, compliance_officer).added == 1
+
+
+def test_the_documented_sample_imports_cleanly(team, compliance_officer):
+    """docs/samples/credentials.csv, with the demo's collectors' employee numbers."""
+    content = (Path(settings.BASE_DIR) / "docs" / "samples" / "credentials.csv").read_bytes()
+    lines = content.decode().splitlines()
+    assert lines[0] == HEADER
+    for number in sorted({line.split(",")[0] for line in lines[1:]}):
+        collector = f.make_user(role="collector", team=team)
+        StaffProfile.objects.filter(user=collector).update(employee_number=number)
+    result = run(content, compliance_officer)
+    assert result.ok, result.errors
+    assert result.added == len(lines) - 1
 
 
 class TestCommand:
