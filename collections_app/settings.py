@@ -162,6 +162,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # 09:00 local: e-mail handlers about complaints due within two days or overdue.
+    "complaint-reminders-daily": {
+        "task": "compliance.tasks.complaint_remind_task",
+        "schedule": crontab(hour=9, minute=0),
+        "options": {"expires": 6 * 60 * 60},
+    },
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
