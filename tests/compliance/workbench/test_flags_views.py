@@ -443,3 +443,19 @@ def test_resolving_an_open_flag_is_400(flag, compliance_client):
     assertContains(response, 'data-testid="resolve-errors"', status_code=400)
     flag.refresh_from_db()
     assert flag.status == "open"
+
+
+def test_a_flag_without_a_visit_has_a_page(case, compliance_client, compliance_officer):
+    flag = Flag.objects.create(
+        borrower=case.borrower,
+        case=case,
+        rule="DISPUTE_OPEN",
+        severity="block",
+        summary="Raised by hand",
+        raised_by=compliance_officer,
+    )
+    response = compliance_client.get(detail_url(flag))
+    assertContains(response, "Raised by hand")
+    assertNotContains(response, 'data-testid="flag-visit"')
+    assertContains(response, 'data-action="flag.raised"', count=0)
+    assertContains(response, 'data-testid="investigate"')
