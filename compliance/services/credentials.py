@@ -69,6 +69,7 @@ def credential_add(
         valid_until=valid_until,
     )
     _validate(credential)
+    _lock_collectors([collector.pk])
     if _identical(credential).exists():
         raise ValidationError(
             {NON_FIELD_ERRORS: _("This collector already has an identical credential.")}
@@ -94,6 +95,7 @@ def credential_update(
 ) -> Credential:
     """Correct a credential's dates, code, number or case. Collector and kind stay: a
     different document is revoked and added anew."""
+    _lock_collectors([credential.collector_id])
     credential = Credential.objects.select_for_update().get(pk=credential.pk)
     if credential.revoked:
         raise ValidationError({NON_FIELD_ERRORS: _("A revoked credential cannot be changed.")})
@@ -177,6 +179,13 @@ def _same_team(collector, case: Case) -> bool:
     profile = getattr(collector, "staff_profile", None)
     team_id = profile.team_id if profile is not None else None
     return team_id is not None and case.team_id == team_id
+
+
+def _lock_collectors(ids) -> None:
+    """Serialise writers of the same collectors' credentials until the transaction ends, so
+    two identical adds (a double submit, two uploads of one file) cannot both pass the
+    duplicate check. In id order, so that two imports cannot deadlock."""
+    list(User.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
 
 
 def _identical(credential: Credential):
@@ -403,6 +412,7 @@ class _Lookups:
             str(case.public_id): case
             for case in Case.objects.filter(public_id__in=ids).only("pk", "public_id", "team_id")
         }
+        _lock_collectors([user.pk for user in users.values()])
         existing, revoked = set(), set()
         records = Credential.objects.filter(collector__in=users.values()).values_list(
             *IDENTITY, "revoked"
