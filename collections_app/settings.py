@@ -156,6 +156,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=0),
         "options": {"expires": 6 * 60 * 60},
     },
+    # 03:30 local: anonymise borrowers whose cases closed longer ago than the retention period.
+    "retention-purge-nightly": {
+        "task": "compliance.tasks.retention_purge_task",
+        "schedule": crontab(hour=3, minute=30),
+        "options": {"expires": 6 * 60 * 60},
+    },
     # Visit notices left pending (broker down at booking) or due for a retry.
     "notice-sweep": {
         "task": "visits.tasks.notice_sweep_task",
@@ -223,6 +229,13 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 10
 # Evidence about borrowers: readable by the app's own user only.
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+
+# Retention (compliance/services/retention.py, `purge_expired`): borrowers whose cases all
+# closed longer ago than this many years are anonymised and their evidence files and
+# locations deleted.
+FIELDVISIT_RETENTION_YEARS = env.int("FIELDVISIT_RETENTION_YEARS", default=3)
+if FIELDVISIT_RETENTION_YEARS < 1:
+    raise ImproperlyConfigured("FIELDVISIT_RETENTION_YEARS must be at least 1.")
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
