@@ -25,6 +25,7 @@ from compliance.facts import facts_for_visit
 from compliance.holidays import with_holidays
 from compliance.models import Flag, RulePack
 from compliance.rules import (
+    PRE_RULES,
     Decision,
     Finding,
     Outcome,
@@ -326,6 +327,17 @@ def _compare(visit: Visit, now: datetime, old: Policy, new: Policy):
     return row, facts, new_findings
 
 
+def pre_rules_differ(old: Policy, new: Policy) -> bool:
+    """Whether any pre-booking decision can differ: a pre rule's switch, severity or
+    parameters, or the country (its public holidays). Citations never decide."""
+    if old.country != new.country:
+        return True
+    return any(
+        (a.applies, a.severity, a.params) != (b.applies, b.severity, b.params)
+        for a, b in ((old.rules[r.code], new.rules[r.code]) for r in PRE_RULES)
+    )
+
+
 def _in_force(jurisdiction: str, at: datetime) -> RulePack:
     pack = RulePack.objects.active_at(jurisdiction, at).first()
     if pack is None:
@@ -350,7 +362,11 @@ def pack_replay(*, draft: RulePack, now: datetime) -> Replay:
     baseline = _in_force(draft.jurisdiction, now)
     old = policy_for(baseline)
     replay = Replay(draft=draft, baseline=baseline)
-    for visit in _open_visits(draft.jurisdiction, now):
+    visits = _open_visits(draft.jurisdiction, now)
+    if not pre_rules_differ(old, new):  # no decision can change: skip the facts
+        replay.evaluated = visits.count()
+        return replay
+    for visit in visits:
         row, _facts, _findings = _compare(visit, now, old, new)
         replay.evaluated += 1
         if row.old != row.new:
@@ -425,6 +441,8 @@ def _flag_worse_visits(pack: RulePack, new: Policy, old: Policy, by, now: dateti
     """Synchronous: ~10 queries per booked visit after the effective date (a bank with tens of
     thousands of them would move this into a Celery task taking the pack id)."""
     flags = []
+    if not pre_rules_differ(old, new):
+        return flags
     visits = _open_visits(pack.jurisdiction, now).filter(planned_start__gte=pack.effective_from)
     for visit in visits:
         row, facts, findings = _compare(visit, now, old, new)

@@ -283,6 +283,19 @@ def test_replay_of_an_unchanged_draft_changes_nothing(booked, draft):
     assert (replay.evaluated, replay.unchanged, replay.changed) == (3, 3, [])
 
 
+def test_replay_skips_the_facts_when_no_pre_rule_decides_differently(
+    booked, draft, compliance_officer, django_assert_max_num_queries
+):
+    document = edited(draft.parameters, "rules.VISIT_WINDOW.citation", "Bank policy 2027")
+    document = edited(document, "rules.REPORT_TIMELY.params.hours.value", 12)  # a post rule
+    draft = pack_draft_update(draft=draft, document=document, by=compliance_officer, now=NOW)
+    with django_assert_max_num_queries(2):  # the version in force, the count
+        replay = pack_replay(draft=draft, now=NOW)
+    assert (replay.evaluated, replay.unchanged, replay.changed) == (3, 3, [])
+    done = pack_publish(draft=draft, effective_from=NOW, by=compliance_officer, now=NOW)
+    assert done.flags == ()
+
+
 # --- publish -----------------------------------------------------------------------------
 
 
