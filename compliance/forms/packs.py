@@ -234,10 +234,16 @@ class PackEditForm(forms.Form):
         if base == "strings":
             return [v.strip() for v in value.translate(SPLIT).splitlines() if v.strip()]
         if base in ("flags", "documents"):
-            return list(value)
+            # A set: keep the document's order for what stays (the browser sends choice order).
+            before = self._initial(f"{path}.value") or []
+            return [v for v in before if v in value] + [v for v in value if v not in before]
         if value in ("", None) and base != "bool":
             return None if kind.endswith("?") else ("" if base == "time" else None)
         return value
+
+    def _initial(self, name: str):
+        initial = self.fields[name].initial
+        return initial if isinstance(initial, list) else None
 
     def add_pack_errors(self, error: ValidationError) -> None:
         """Put each path's message on the field of that path (or the nearest one), and keep

@@ -52,7 +52,9 @@ def edit_data(document: dict, **changes) -> dict:
     data = {}
     for name, field in form.fields.items():
         value = form[name].value()
-        if getattr(field.widget, "input_type", "") == "checkbox" and not isinstance(value, list):
+        if isinstance(value, list):  # checkboxes: the browser sends them in choice order
+            data[name] = [choice for choice, _label in field.choices if choice in value]
+        elif getattr(field.widget, "input_type", "") == "checkbox":
             if value:
                 data[name] = "on"
         elif value is not None:
