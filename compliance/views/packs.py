@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from compliance.access import officer_required
@@ -131,11 +132,13 @@ def pack_publish_view(request, version):
         except ValidationError as error:
             _form_errors(form, error)
         else:
-            messages.success(
-                request,
-                _("%(v)s published; %(n)d booked visits flagged.")
-                % {"v": done.pack.version, "n": len({f.visit_id for f in done.flags})},
+            visits = len({flag.visit_id for flag in done.flags})
+            text = ngettext(
+                "%(v)s published; %(n)d booked visit flagged.",
+                "%(v)s published; %(n)d booked visits flagged.",
+                visits,
             )
+            messages.success(request, text % {"v": done.pack.version, "n": visits})
             return redirect("compliance:pack_detail", version=done.pack.version)
     return _detail(request, draft, publish_form=form, status=400)
 

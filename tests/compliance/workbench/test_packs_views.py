@@ -292,11 +292,15 @@ def test_publish_from_the_draft_page(compliance_client, booked, early_close):
     response = compliance_client.post(
         url("pack_publish", early_close.version), {"effective_from": "2026-12-03T00:00"}
     )
-    assertRedirects(response, url("pack_detail", early_close.version))
+    assertRedirects(
+        response, url("pack_detail", early_close.version), fetch_redirect_response=False
+    )
     early_close.refresh_from_db()
     assert early_close.status == "published"
     assert early_close.effective_from == NOW.replace(day=3, hour=0)
     assert Flag.objects.get().visit == booked["thursday"]
+    page = compliance_client.get(url("pack_detail", early_close.version))
+    assertContains(page, f"{early_close.version} published; 1 booked visit flagged.")
     page = compliance_client.get(url("pack_list"))
     assertContains(page, 'data-testid="upcoming"')
 
