@@ -10,6 +10,7 @@ read so that saves still move `updated_at`).
 """
 
 import itertools
+import json
 from datetime import timedelta
 
 import pytest
@@ -347,3 +348,30 @@ def test_a_published_version_cannot_be_published_again(compliance_client, compli
         url("pack_publish", other.version), {"effective_from": "2026-12-06T00:00"}
     )
     assert again.status_code == 404
+
+
+# --- Django admin: drafts at most ------------------------------------------------------
+
+
+def test_admin_edits_drafts_but_cannot_publish_them(admin_client_, draft):
+    change = reverse("admin:compliance_rulepack_change", args=[draft.pk])
+    page = admin_client_.get(change)
+    assert page.status_code == 200
+    assert "status" not in page.context["adminform"].form.fields
+    data = {
+        "jurisdiction": "CN",
+        "version": draft.version,
+        "effective_from_0": "2026-12-05",
+        "effective_from_1": "00:00:00",
+        "parameters": json.dumps(draft.parameters),
+        "notes": "via admin",
+        "status": "published",  # not a field: ignored
+    }
+    assert admin_client_.post(change, data).status_code == 302
+    draft.refresh_from_db()
+    assert (draft.status, draft.notes) == ("draft", "via admin")
+    published = in_force()
+    view = admin_client_.get(reverse("admin:compliance_rulepack_change", args=[published.pk]))
+    assertNotContains(view, 'name="parameters"')  # read-only for published versions
+    changelist = admin_client_.get(reverse("admin:compliance_rulepack_changelist"))
+    assertNotContains(changelist, "delete_selected")
