@@ -23,7 +23,6 @@ from compliance.forms.credentials import (
     UploadForm,
 )
 from compliance.selectors.credentials import (
-    CredentialStatus,
     collector_credentials,
     collector_get,
     credential_get,
@@ -55,7 +54,6 @@ def credential_list(request):
         "today": today,
         "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
         "query": query.urlencode(),
-        "Status": CredentialStatus,
     }
     return render(request, TEMPLATES + "credential_list.html", context, status=_status(form))
 
@@ -79,7 +77,6 @@ def credential_collector(request, employee_number):
         "collector": collector,
         "credentials": collector_credentials(collector=collector, today=today),
         "revoke_form": RevokeForm(),
-        "Status": CredentialStatus,
     }
     return render(request, TEMPLATES + "credential_collector.html", context)
 
