@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from compliance.display import finding_rows
 from compliance.facts import facts_for_visit
@@ -50,6 +51,7 @@ META_KEYS = ("version", "based_on", "supersedes", "effective_from")
 # A version string is a URL segment: letters, digits, dot, dash, underscore.
 VERSION_PATTERN = re.compile(r"[A-Za-z0-9._-]+")
 VERSION_MAX = RulePack._meta.get_field("version").max_length
+SAME_MOMENT = gettext_noop("Another version already takes effect at that moment.")
 _RANK = {Decision.ALLOW: 0, Decision.REVIEW: 1, Decision.BLOCK: 2}
 _MISSING = object()
 
@@ -411,16 +413,18 @@ def pack_publish(*, draft: RulePack, effective_from: datetime, by, now: datetime
         status=RulePack.Status.PUBLISHED,
         effective_from=effective_from,
     ).exists():
-        raise ValidationError(
-            {"effective_from": _("Another version already takes effect at that moment.")}
-        )
+        raise ValidationError({"effective_from": _(SAME_MOMENT)})
     new = _draft_policy(pack)
     baseline = _in_force(pack.jurisdiction, now)  # before this one joins: the comparison
     replaced = RulePack.objects.active_at(pack.jurisdiction, effective_from).first()
     pack.status = RulePack.Status.PUBLISHED
     pack.effective_from = effective_from
     pack.published_at = now
-    pack.save(update_fields=["status", "effective_from", "published_at", "updated_at"])
+    try:
+        with transaction.atomic():  # another draft published for the same moment meanwhile
+            pack.save(update_fields=["status", "effective_from", "published_at", "updated_at"])
+    except IntegrityError:
+        raise ValidationError({"effective_from": _(SAME_MOMENT)}) from None
     audit_record(
         actor=by,
         action="rulepack.published",
