@@ -14,6 +14,7 @@ ROLE_MIGRATIONS = (
     "visits.migrations.0003_role_permissions",
     "visits.migrations.0005_report_permissions",
     "compliance.migrations.0007_officer_permissions",
+    "compliance.migrations.0009_evidence_pack_job",
 )
 
 
