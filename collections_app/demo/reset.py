@@ -25,13 +25,33 @@ from collections_app.models import (
     StaffProfile,
     Team,
 )
-from compliance.models import ComplianceCheck, Credential, Finding, Flag, Override, PiiAccess
-from visits.models import BorrowerResponse, Notice, Visit, VisitMember
+from compliance.models import (
+    Complaint,
+    ComplianceCheck,
+    Credential,
+    EvidencePackJob,
+    Finding,
+    Flag,
+    Override,
+    PiiAccess,
+)
+from compliance.models.complaints import ComplaintExtension
+from visits.models import (
+    BorrowerResponse,
+    Evidence,
+    Notice,
+    ReportReview,
+    Visit,
+    VisitMember,
+    VisitPresence,
+    VisitReport,
+)
 
 from .staff import demo_logins, demo_usernames
 
 # Visits and what hangs off them (checks, findings, flags, overrides, the outbox, borrowers'
-# answers) are about the ledger's borrowers and cases, so they go with it.
+# answers, check-ins, reports and their reviews, evidence, complaints) are about the ledger's
+# borrowers and cases, so they go with it.
 # Children before parents, so plain DELETEs never trip a foreign key.
 LEDGER_LEAF_FIRST = (
     Flag,
@@ -40,6 +60,13 @@ LEDGER_LEAF_FIRST = (
     ComplianceCheck,
     BorrowerResponse,
     Notice,
+    ReportReview,
+    Evidence,
+    VisitPresence,
+    VisitReport.present.through,
+    VisitReport,
+    ComplaintExtension,
+    Complaint,
     VisitMember,
     Visit,
     RepaymentPlanInstallment,
@@ -77,15 +104,20 @@ def demo_reset() -> None:
     """Delete what a seed creates: every ledger row (visits and their checks included) and team,
     and the demo logins.
 
-    The demo logins go with their own personal-data access log. Anything else (another
-    user's access log of a demo borrower, a real account under a demo username) is not
-    demo data: the reset refuses, and changes nothing, rather than delete it.
+    The demo logins go with their own personal-data access log and evidence packs. Anything
+    else (another user's access log of a demo borrower or evidence pack, a real account under
+    a demo username) is not demo data: the reset refuses, and changes nothing, rather than
+    delete it. Files (recordings, photos, packs) are deleted once the reset has committed.
     """
     logins = demo_logins()
     _refuse_foreign_logins(logins)
     PiiAccess.objects.filter(user__in=logins).delete()
     Credential.objects.filter(collector__in=logins).delete()
+    packs = EvidencePackJob.objects.filter(requested_by__in=logins)
+    files = [name for name in packs.values_list("file", flat=True) if name]
+    packs.delete()
     _refuse_foreign_references()
+    files += list(Evidence.objects.values_list("file", flat=True))
     with connection.cursor() as cursor:
         # One statement per table: the ORM's cascade collector would load 100k rows first.
         for model in LEDGER_LEAF_FIRST:
@@ -98,6 +130,15 @@ def demo_reset() -> None:
         raise DemoResetRefused(_refusal(_count_by_model(error.protected_objects))) from None
     except RestrictedError as error:
         raise DemoResetRefused(_refusal(_count_by_model(error.restricted_objects))) from None
+    # The evidence files go once their rows are gone for good, not if the reset rolls back.
+    transaction.on_commit(lambda: _delete_files(files))
+
+
+def _delete_files(names: list[str]) -> None:
+    # Evidence and evidence packs both live in the default storage.
+    storage = Evidence._meta.get_field("file").storage
+    for name in names:
+        storage.delete(name)
 
 
 def _refuse_foreign_logins(logins) -> None:
