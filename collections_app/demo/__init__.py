@@ -12,7 +12,7 @@ import random
 import time
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
@@ -37,6 +37,7 @@ from collections_app.services.ledger import ledger_refresh
 
 from . import borrowers, casework, portfolio
 from .bookings import book_demo_visits
+from .history import History, record_demo_history
 from .people import IdentityMint
 from .reset import DemoResetRefused, demo_data_present, demo_reset
 from .staff import DEMO_PASSWORD, Staffing, create_credentials, create_staff
@@ -73,6 +74,7 @@ class SeedSummary:
     logins: tuple[str, ...]
     visits_booked: int = 0
     visits_pending: int = 0  # awaiting a supervisor's approval
+    history: History = field(default_factory=History)  # the past six weeks' visits
 
 
 @dataclass
@@ -94,8 +96,8 @@ class _Run:
 
 
 def seed_demo(*, borrowers: int, seed: int, today: date, reset: bool = False) -> SeedSummary:
-    """Create `borrowers` borrowers with loans, payments, cases, teams, demo logins and a few
-    visits booked over the next days."""
+    """Create `borrowers` borrowers with loans, payments, cases, teams, demo logins, a few
+    visits booked over the next days and six weeks of past visits with their reports."""
     if borrowers < 1:
         raise ValueError(_("The number of borrowers must be at least 1."))
     started = time.perf_counter()
@@ -117,6 +119,9 @@ def seed_demo(*, borrowers: int, seed: int, today: date, reset: bool = False) ->
             _seed_chunk(run, min(CHUNK, borrowers - first))
         ledger_refresh(as_of=today)
         visits = book_demo_visits(staffing, today)
+        history = record_demo_history(
+            rng=rng, staffing=staffing, today=today, references=run.references
+        )
     buckets = Counter(Case.objects.filter(status=Case.Status.OPEN).values_list("bucket", flat=True))
     return SeedSummary(
         borrowers=borrowers,
@@ -132,6 +137,7 @@ def seed_demo(*, borrowers: int, seed: int, today: date, reset: bool = False) ->
         logins=staffing.logins,
         visits_booked=visits.booked,
         visits_pending=visits.pending,
+        history=history,
     )
 
 
