@@ -105,8 +105,8 @@ class Command(BaseCommand):
         self.stdout.write(
             _(
                 "Recorded %(visits)d past visits: %(reported)d reported (%(approved)d approved, "
-                "%(returned)d returned, %(unreviewed)d awaiting review), %(cancelled)d "
-                "cancelled, %(flags)d flags."
+                "%(unreviewed)d awaiting review; %(returned)d sent back for changes), "
+                "%(cancelled)d cancelled, %(flags)d flags."
             )
             % {
                 "visits": history.visits,
