@@ -95,9 +95,12 @@ class _Run:
     plans: int = 0
 
 
-def seed_demo(*, borrowers: int, seed: int, today: date, reset: bool = False) -> SeedSummary:
+def seed_demo(
+    *, borrowers: int, seed: int, today: date, reset: bool = False, history: bool = True
+) -> SeedSummary:
     """Create `borrowers` borrowers with loans, payments, cases, teams, demo logins, a few
-    visits booked over the next days and six weeks of past visits with their reports."""
+    visits booked over the next days and (unless `history` is off) six weeks of past visits
+    with their reports."""
     if borrowers < 1:
         raise ValueError(_("The number of borrowers must be at least 1."))
     started = time.perf_counter()
@@ -119,8 +122,10 @@ def seed_demo(*, borrowers: int, seed: int, today: date, reset: bool = False) ->
             _seed_chunk(run, min(CHUNK, borrowers - first))
         ledger_refresh(as_of=today)
         visits = book_demo_visits(staffing, today)
-        history = record_demo_history(
-            rng=rng, staffing=staffing, today=today, references=run.references
+        past = (
+            record_demo_history(rng=rng, staffing=staffing, today=today, references=run.references)
+            if history
+            else History()
         )
     buckets = Counter(Case.objects.filter(status=Case.Status.OPEN).values_list("bucket", flat=True))
     return SeedSummary(
@@ -137,7 +142,7 @@ def seed_demo(*, borrowers: int, seed: int, today: date, reset: bool = False) ->
         logins=staffing.logins,
         visits_booked=visits.booked,
         visits_pending=visits.pending,
-        history=history,
+        history=past,
     )
 
 

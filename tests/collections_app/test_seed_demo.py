@@ -119,7 +119,7 @@ def test_same_seed_and_day_give_the_same_data(db):
 
 
 def test_resident_ids_are_valid_kunming_numbers(db):
-    seed_demo(borrowers=60, seed=3, today=TODAY)
+    seed_demo(history=False, borrowers=60, seed=3, today=TODAY)
     borrowers = list(Borrower.objects.all())
     for b in borrowers:
         number = b.national_id
@@ -151,7 +151,7 @@ def test_check_digit_known_examples(first17, check):
 
 
 def test_spread_of_buckets_and_a_consistent_ledger(db):
-    seed_demo(borrowers=200, seed=2026, today=TODAY)
+    seed_demo(history=False, borrowers=200, seed=2026, today=TODAY)
     case_buckets = set(Case.objects.open().values_list("bucket", flat=True))
     assert len(case_buckets) >= 5
     assert Loan.objects.filter(bucket=Bucket.M0).exists()
@@ -173,21 +173,33 @@ def test_spread_of_buckets_and_a_consistent_ledger(db):
 
 
 def test_command_refuses_existing_data_and_bad_arguments(db):
-    call_command("seed_demo", borrowers=5, seed=1, today="2026-03-15", stdout=_Sink())
+    call_command(
+        "seed_demo", no_history=True, borrowers=5, seed=1, today="2026-03-15", stdout=_Sink()
+    )
     with pytest.raises(CommandError, match="--reset"):
-        call_command("seed_demo", borrowers=5, seed=1, today="2026-03-15", stdout=_Sink())
+        call_command(
+            "seed_demo", no_history=True, borrowers=5, seed=1, today="2026-03-15", stdout=_Sink()
+        )
     out = _Sink()
-    call_command("seed_demo", borrowers=5, seed=2, if_empty=True, stdout=out)
+    call_command("seed_demo", no_history=True, borrowers=5, seed=2, if_empty=True, stdout=out)
     assert "present" in out.text
     assert Borrower.objects.count() == 5  # untouched: the first seed stays
     with pytest.raises(CommandError):
-        call_command("seed_demo", borrowers=0, reset=True, stdout=_Sink())
+        call_command("seed_demo", no_history=True, borrowers=0, reset=True, stdout=_Sink())
     with pytest.raises(CommandError):
-        call_command("seed_demo", today="2026-02-30", reset=True, stdout=_Sink())
+        call_command("seed_demo", no_history=True, today="2026-02-30", reset=True, stdout=_Sink())
     parser = SeedCommand().create_parser("manage.py", "seed_demo")
     assert "--reset" in parser.format_help()
     out = _Sink()
-    call_command("seed_demo", borrowers=5, seed=1, today="2026-03-15", reset=True, stdout=out)
+    call_command(
+        "seed_demo",
+        no_history=True,
+        borrowers=5,
+        seed=1,
+        today="2026-03-15",
+        reset=True,
+        stdout=out,
+    )
     assert "fieldvisit-demo" in out.text
     assert get_user_model().objects.get(username="collector").check_password("fieldvisit-demo")
 
@@ -228,14 +240,16 @@ def test_reset_deletes_the_demo_logins_with_their_own_access_log(
 
 
 def test_reset_keeps_other_users_access_log_and_refuses(db):
-    seed_demo(borrowers=5, seed=1, today=TODAY)
+    seed_demo(history=False, borrowers=5, seed=1, today=TODAY)
     auditor = f.make_user(role="compliance", username="auditor")
     access = _reveal(auditor, Borrower.objects.first())
     _reveal(get_user_model().objects.get(username="compliance"), Borrower.objects.last())
     before = fingerprint()
 
     with pytest.raises(CommandError, match="personal data accesses: 1"):
-        call_command("seed_demo", borrowers=5, seed=2, today="2026-03-15", reset=True)
+        call_command(
+            "seed_demo", no_history=True, borrowers=5, seed=2, today="2026-03-15", reset=True
+        )
 
     # Nothing changed: the other user's log, the demo logins' log and the demo data stay.
     assert PiiAccess.objects.filter(pk=access.pk, user=auditor).exists()
@@ -246,7 +260,7 @@ def test_reset_keeps_other_users_access_log_and_refuses(db):
 def test_reset_deletes_the_demo_logins_evidence_packs_but_not_anyone_elses(
     db, media, django_capture_on_commit_callbacks
 ):
-    seed_demo(borrowers=5, seed=1, today=TODAY)
+    seed_demo(history=False, borrowers=5, seed=1, today=TODAY)
     now = datetime.combine(TODAY, time(12), SH)
     officer = get_user_model().objects.get(username="compliance")
     job = evidence_pack_request(case=Case.objects.first(), by=officer, now=now, language="en")
@@ -255,25 +269,25 @@ def test_reset_deletes_the_demo_logins_evidence_packs_but_not_anyone_elses(
     assert job.status == "done" and pack_file.is_file()
 
     with django_capture_on_commit_callbacks(execute=True):
-        seed_demo(borrowers=5, seed=1, today=TODAY, reset=True)
+        seed_demo(history=False, borrowers=5, seed=1, today=TODAY, reset=True)
     assert not EvidencePackJob.objects.exists()
     assert not pack_file.exists()
 
     auditor = f.make_user(role="compliance", username="auditor")
     evidence_pack_request(case=Case.objects.first(), by=auditor, now=now, language="en")
     with pytest.raises(DemoResetRefused, match="evidence packs: 1"):
-        seed_demo(borrowers=5, seed=1, today=TODAY, reset=True)
+        seed_demo(history=False, borrowers=5, seed=1, today=TODAY, reset=True)
 
 
 def test_reset_leaves_a_real_account_with_a_demo_username_alone(db):
-    seed_demo(borrowers=5, seed=1, today=TODAY)
+    seed_demo(history=False, borrowers=5, seed=1, today=TODAY)
     real_admin = get_user_model().objects.get(username="admin")
     real_admin.email = "it-desk@bank.example"  # as if created by createsuperuser
     real_admin.save()
     before = fingerprint()
 
     with pytest.raises(DemoResetRefused, match="admin"):
-        seed_demo(borrowers=5, seed=1, today=TODAY, reset=True)
+        seed_demo(history=False, borrowers=5, seed=1, today=TODAY, reset=True)
     assert fingerprint() == before
     assert get_user_model().objects.filter(pk=real_admin.pk).exists()
 
@@ -290,7 +304,7 @@ class _Sink:
 
 
 def test_collectors_get_credentials_and_the_audit_chain_records_them(db):
-    seed_demo(borrowers=5, seed=4, today=TODAY)
+    seed_demo(history=False, borrowers=5, seed=4, today=TODAY)
     collectors = get_user_model().objects.filter(groups__name="collector")
     kinds = set(
         Credential.objects.filter(collector__in=collectors).values_list("collector", "kind")
@@ -309,7 +323,7 @@ def test_collectors_get_credentials_and_the_audit_chain_records_them(db):
 
 
 def test_every_team_has_an_office_in_kunming(db):
-    seed_demo(borrowers=5, seed=1, today=TODAY)
+    seed_demo(history=False, borrowers=5, seed=1, today=TODAY)
     for team in Team.objects.all():
         assert 24.6 < team.office_lat < 26.2 and 102.4 < team.office_lng < 103.3, team.name
         assert team.office_address.startswith("昆明市")
@@ -318,7 +332,7 @@ def test_every_team_has_an_office_in_kunming(db):
 
 
 def test_seed_books_visits_and_one_awaiting_approval(db, client):
-    summary = seed_demo(borrowers=40, seed=7, today=TODAY)
+    summary = seed_demo(history=False, borrowers=40, seed=7, today=TODAY)
     collector = get_user_model().objects.get(username="collector")
     # The seed also records six weeks of past visits (below); these tests are about the next days.
     upcoming = Visit.objects.filter(planned_start__gte=datetime.combine(TODAY, time(9), SH))

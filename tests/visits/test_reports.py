@@ -344,3 +344,12 @@ def test_members_cannot_review_their_own_visit(reported, partner):
 def test_only_submitted_reports_are_reviewed(checked_out, supervisor):
     with pytest.raises(ValidationError):
         report_review(visit=checked_out, by=supervisor, now=SUBMIT, approve=True, comment="")
+
+
+def test_starting_makes_the_visit_the_last_contact_not_the_next_visit(booked, agent):
+    case = booked.case
+    case.refresh_from_db()
+    assert case.next_visit_at == START
+    visit_start(visit=booked, by=agent, now=AT_DOOR, position=HOME)
+    case.refresh_from_db()
+    assert (case.last_contact_at, case.next_visit_at) == (AT_DOOR, None)

@@ -144,7 +144,7 @@ def _book(*, plan, place, by, now, justification, replaces: Visit | None = None)
         },
         at=now,
     )
-    _case_next_visit(case=plan.case, now=now)
+    case_next_visit_refresh(case=plan.case, now=now)
     if status == VisitStatus.PENDING_APPROVAL:
         override = Override(
             visit=visit, check_run=check, requested_by=by, justification=justification.strip()
@@ -189,11 +189,12 @@ def _drop(*, visit: Visit, to: str, by, now: datetime, data: dict) -> None:
         audit_record(actor=by, action="override.withdrawn", obj=override, at=now)
     if told and to == VisitStatus.CANCELLED:
         notice_enqueue(visit=visit, kind=NoticeKind.CANCELLED, now=now)
-    _case_next_visit(case=visit.case, now=now)
+    case_next_visit_refresh(case=visit.case, now=now)
 
 
-def _case_next_visit(*, case, now: datetime) -> None:
-    """Keep the worklist's "next visit" column: the earliest open visit still ahead."""
+def case_next_visit_refresh(*, case, now: datetime) -> None:
+    """Keep the worklist's "next visit" column: the earliest open visit still ahead
+    (booked or awaiting approval; a visit under way or done is no longer next)."""
     case.next_visit_at = (
         Visit.objects.filter(case=case, status__in=OPEN_STATUSES, planned_end__gt=now)
         .order_by("planned_start")

@@ -20,6 +20,7 @@ from compliance.services.checks import compliance_check_report
 from visits.models import Visit, VisitMember, VisitPresence, VisitStatus
 from visits.route import haversine_km
 
+from .booking import case_next_visit_refresh
 from .status import visit_transition
 
 
@@ -62,6 +63,7 @@ def visit_start(*, visit: Visit, by, now: datetime, position: Position) -> Visit
                 now=now,
                 data=_presence_data(presence),
             )
+            _contact_made(visit, now)
             return presence
         audit_record(
             actor=by,
@@ -96,6 +98,14 @@ def _locked_for_member(visit: Visit, by) -> Visit:
             _("Only the collectors going on this visit can check in or out."), code="not_member"
         )
     return visit
+
+
+def _contact_made(visit: Visit, now: datetime) -> None:
+    """The worklist's "last contact" is now, and this visit is no longer the next one."""
+    case = visit.case
+    case.last_contact_at = now
+    case.save(update_fields=["last_contact_at", "updated_at"])
+    case_next_visit_refresh(case=case, now=now)
 
 
 def _notice_refusal(visit: Visit, now: datetime) -> str | None:
