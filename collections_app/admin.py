@@ -195,3 +195,5 @@ class CallRecordAdmin(admin.ModelAdmin):
     list_filter = ["connected", "at"]
     search_fields = ["borrower__customer_number", "note"]
     raw_id_fields = ["borrower", "made_by"]
+
+from . import admin_api_tokens  # noqa: E402, F401  (API tokens, issue 7)

@@ -2,6 +2,8 @@
 
 import json
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,6 +16,7 @@ def _bad_request(field: str, error: str) -> Response:
     return Response({"field": field, "error": error}, status=400)
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 @api_view(["POST"])
 def compliance_check(request: Request) -> Response:
     """Would this visit be allowed? Same JSON in and out as `manage.py compliance_check`."""

@@ -26,6 +26,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import api_view, parser_classes
 from rest_framework.exceptions import NotFound, ParseError, PermissionDenied
 from rest_framework.pagination import CursorPagination
@@ -113,6 +115,24 @@ def _json_body(request: Request):
         raise BadInput("request", str(error.detail)) from None
 
 
+@extend_schema(
+    methods=["GET"],
+    operation_id="visits_list",
+    parameters=[
+        OpenApiParameter("status", str),
+        OpenApiParameter("from", OpenApiTypes.DATE),
+        OpenApiParameter("to", OpenApiTypes.DATE),
+        OpenApiParameter("limit", int),
+        OpenApiParameter("cursor", str),
+    ],
+    responses=OpenApiTypes.OBJECT,
+)
+@extend_schema(
+    methods=["POST"],
+    operation_id="visits_book",
+    request=OpenApiTypes.OBJECT,
+    responses=OpenApiTypes.OBJECT,
+)
 @api_view(["GET", "POST"])
 @parser_classes([JSONParser])
 @answers_bad_input
@@ -194,6 +214,7 @@ def _zone_of(user) -> ZoneInfo:
     return ZoneInfo(name or settings.TIME_ZONE)
 
 
+@extend_schema(responses=OpenApiTypes.OBJECT)
 @api_view(["GET"])
 def visit_detail(request: Request, public_id) -> Response:
     _require(request, "visits.view_visit")
@@ -203,6 +224,7 @@ def visit_detail(request: Request, public_id) -> Response:
     return Response(visit_json(visit))
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 @api_view(["POST"])
 @parser_classes([JSONParser])
 @answers_bad_input

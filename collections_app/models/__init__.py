@@ -1,5 +1,6 @@
 """The core ledger: borrowers, loans, repayments, cases, teams."""
 
+from .api_tokens import ApiToken
 from .base import Bucket, TimeStampedModel
 from .borrowers import (
     FLAG_FIELDS,
@@ -23,6 +24,7 @@ from .loans import BucketChange, Installment, Loan, Repayment
 from .staff import StaffProfile, Team
 
 __all__ = [
+    "ApiToken",
     "FLAG_FIELDS",
     "Address",
     "Borrower",

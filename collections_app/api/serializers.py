@@ -1,0 +1,169 @@
+"""JSON out of (and into) the ledger API. Personal data is masked exactly as on the pages
+(collections_app.mask); the API never reveals it. Rows are named by public id or by their
+natural key, never by database id."""
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from collections_app.mask import mask_account, mask_mobile, mask_name, mask_national_id
+from collections_app.models import Borrower, Case, Installment, Loan, Repayment
+from collections_app.models.loans import RepaymentChannel
+
+
+class MaskedField(serializers.CharField):
+    def __init__(self, mask, **kwargs):
+        self.mask = mask
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value) -> str:
+        return self.mask(value)
+
+
+class BorrowerSerializer(serializers.ModelSerializer):
+    name = MaskedField(mask_name)
+    national_id = MaskedField(mask_national_id)
+    mobile = MaskedField(mask_mobile)
+    alt_phone = MaskedField(mask_mobile)
+    flags = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Borrower
+        fields = [
+            "public_id",
+            "customer_number",
+            "name",
+            "national_id",
+            "gender",
+            "mobile",
+            "alt_phone",
+            "language",
+            "timezone",
+            "jurisdiction",
+            "flags",
+        ]
+        read_only_fields = fields
+
+
+class LoanSerializer(serializers.ModelSerializer):
+    account_number = MaskedField(mask_account)
+    borrower = serializers.UUIDField(source="borrower.public_id", read_only=True)
+
+    class Meta:
+        model = Loan
+        fields = [
+            "public_id",
+            "account_number",
+            "borrower",
+            "product",
+            "principal",
+            "annual_rate",
+            "disbursed_on",
+            "maturity_on",
+            "currency",
+            "status",
+            "outstanding_amount",
+            "overdue_amount",
+            "oldest_unpaid_due_on",
+            "dpd",
+            "bucket",
+            "derived_as_of",
+        ]
+        read_only_fields = fields
+
+
+class InstallmentSerializer(serializers.ModelSerializer):
+    loan = serializers.UUIDField(source="loan.public_id", read_only=True)
+
+    class Meta:
+        model = Installment
+        fields = [
+            "loan",
+            "number",
+            "due_on",
+            "principal_due",
+            "interest_due",
+            "fee_due",
+            "amount_due",
+            "paid_amount",
+        ]
+        read_only_fields = fields
+
+
+class RepaymentSerializer(serializers.ModelSerializer):
+    loan = serializers.UUIDField(source="loan.public_id", read_only=True)
+
+    class Meta:
+        model = Repayment
+        fields = ["reference", "loan", "paid_on", "amount", "channel"]
+        read_only_fields = fields
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    borrower = serializers.UUIDField(source="borrower.public_id", read_only=True)
+    borrower_name = MaskedField(mask_name, source="borrower.name")
+    assigned_collector = serializers.CharField(
+        source="assigned_collector.username", read_only=True, allow_null=True, default=None
+    )
+    team = serializers.CharField(source="team.name", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = Case
+        fields = [
+            "public_id",
+            "borrower",
+            "borrower_name",
+            "status",
+            "priority",
+            "overdue_reason",
+            "dpd",
+            "bucket",
+            "overdue_amount",
+            "outstanding_amount",
+            "assigned_collector",
+            "team",
+            "opened_on",
+            "closed_on",
+            "last_contact_at",
+            "next_visit_at",
+        ]
+        read_only_fields = fields
+
+
+class StrictSerializer(serializers.Serializer):
+    """Rejects keys it does not know, so a misspelt field is named rather than ignored."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping) and (unknown := sorted(set(data) - set(self.fields))):
+            raise serializers.ValidationError({unknown[0]: [_("Unknown field.")]})
+        return super().to_internal_value(data)
+
+
+class RepaymentItemSerializer(StrictSerializer):
+    """One repayment of a batch; `loan` is the loan's account number (the bank's key)."""
+
+    reference = serializers.CharField(max_length=64)
+    loan = serializers.CharField(max_length=32)
+    paid_on = serializers.DateField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    channel = serializers.ChoiceField(choices=RepaymentChannel.choices)
+
+
+class BatchResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+
+
+class CaseAssignSerializer(StrictSerializer):
+    collector = serializers.CharField(max_length=150, help_text="The collector's username.")
+    team = serializers.UUIDField(
+        required=False, allow_null=True, help_text="Public id of the team; default: theirs."
+    )
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class FieldErrorSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    error = serializers.CharField()

@@ -1,0 +1,222 @@
+"""Ledger API views: thin, scope through collections_app/api/scope.py, writes through services.
+
+Errors are `{"field": ..., "error": ...}` (400) like the visits and compliance APIs; a
+batch item's field is named with its index, e.g. `[3].amount`. Role gates are the role
+groups' Django permissions (403); rows outside the caller's scope are 404.
+"""
+
+import django_filters
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, generics, permissions
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView, exception_handler
+
+from collections_app.api_tokens import TokenLedgerWrite, TokenReadOnly
+from collections_app.models import Team
+from collections_app.selectors import case_get_for_user, collectors_for_user, teams_for_user
+from collections_app.services.cases import case_assign
+from visits.api import BadInput
+
+from . import filters, scope, serializers
+from .upserts import ItemError, repayments_upsert
+
+BATCH_LIMIT = 1000
+
+
+def field_error_handler(error, context):
+    """DRF's validation errors (serializers, filters, cursors) in our one error shape."""
+    if isinstance(error, exceptions.ValidationError):
+        bad = BadInput.of(error.detail)
+        return Response({"field": bad.field, "error": bad.error}, status=400)
+    if isinstance(error, exceptions.ParseError):
+        return Response({"field": "request", "error": str(error.detail)}, status=400)
+    return exception_handler(error, context)
+
+
+def requires(permission: str) -> type[permissions.BasePermission]:
+    class RolePermission(permissions.BasePermission):
+        message = _("Your role does not allow this.")
+
+        def has_permission(self, request, view) -> bool:
+            return request.user.has_perm(permission)
+
+    return RolePermission
+
+
+class ById(CursorPagination):
+    """Cursor pages (`limit`, `cursor`): no COUNT(*) per page, stable while rows arrive."""
+
+    ordering = "id"
+    page_size = 50
+    page_size_query_param = "limit"
+    max_page_size = 200
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound as error:  # a cursor we did not hand out
+            raise exceptions.ValidationError({"cursor": [str(error.detail)]}) from None
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None and not (raw.isdigit() and int(raw) > 0):
+            raise exceptions.ValidationError({"limit": [_("A whole number above zero.")]})
+        return super().get_page_size(request)
+
+
+class LedgerView(APIView):
+    permission_classes = [
+        permissions.IsAuthenticated,
+        TokenReadOnly,
+        requires("collections_app.view_case"),
+    ]
+    pagination_class = ById
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+
+    def get_exception_handler(self):
+        return field_error_handler
+
+
+class BorrowerList(LedgerView, generics.ListAPIView):
+    serializer_class = serializers.BorrowerSerializer
+    filterset_class = filters.BorrowerFilter
+
+    def get_queryset(self) -> QuerySet:
+        return scope.borrowers_for_user(user=self.request.user)
+
+
+class BorrowerDetail(LedgerView, generics.RetrieveAPIView):
+    serializer_class = serializers.BorrowerSerializer
+    lookup_field = "public_id"
+
+    def get_queryset(self) -> QuerySet:
+        return scope.borrowers_for_user(user=self.request.user)
+
+
+class LoanList(LedgerView, generics.ListAPIView):
+    serializer_class = serializers.LoanSerializer
+    filterset_class = filters.LoanFilter
+
+    def get_queryset(self) -> QuerySet:
+        return scope.loans_for_user(user=self.request.user)
+
+
+class LoanDetail(LedgerView, generics.RetrieveAPIView):
+    serializer_class = serializers.LoanSerializer
+    lookup_field = "public_id"
+
+    def get_queryset(self) -> QuerySet:
+        return scope.loans_for_user(user=self.request.user)
+
+
+class InstallmentList(LedgerView, generics.ListAPIView):
+    serializer_class = serializers.InstallmentSerializer
+    filterset_class = filters.InstallmentFilter
+
+    def get_queryset(self) -> QuerySet:
+        return scope.installments_for_user(user=self.request.user)
+
+
+class RepaymentList(LedgerView, generics.ListAPIView):
+    serializer_class = serializers.RepaymentSerializer
+    filterset_class = filters.RepaymentFilter
+
+    def get_queryset(self) -> QuerySet:
+        return scope.repayments_for_user(user=self.request.user)
+
+
+class CaseList(LedgerView, generics.ListAPIView):
+    serializer_class = serializers.CaseSerializer
+    filterset_class = filters.CaseFilter
+
+    def get_queryset(self) -> QuerySet:
+        return scope.cases_for_user(user=self.request.user)
+
+
+class CaseDetail(LedgerView, generics.RetrieveAPIView):
+    serializer_class = serializers.CaseSerializer
+    lookup_field = "public_id"
+
+    def get_queryset(self) -> QuerySet:
+        return scope.cases_for_user(user=self.request.user)
+
+
+class CaseAssign(LedgerView):
+    permission_classes = [
+        permissions.IsAuthenticated,
+        TokenReadOnly,
+        requires("collections_app.add_caseassignment"),
+    ]
+
+    @extend_schema(
+        request=serializers.CaseAssignSerializer,
+        responses={200: serializers.CaseSerializer, 400: serializers.FieldErrorSerializer},
+    )
+    def post(self, request, public_id):
+        """Give the case to a collector in the caller's teams (and a team, default theirs)."""
+        case = case_get_for_user(user=request.user, public_id=public_id)
+        form = serializers.CaseAssignSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        collector = (
+            collectors_for_user(user=request.user).filter(username=data["collector"]).first()
+        )
+        if collector is None:
+            raise BadInputError("collector", _("No collector of yours with this username."))
+        team = _team(request.user, data.get("team"), collector)
+        case_assign(
+            case=case,
+            collector=collector,
+            team=team,
+            by=request.user,
+            now=timezone.now(),
+            reason=data["reason"],
+        )
+        case = get_object_or_404(scope.cases_for_user(user=request.user), pk=case.pk)
+        return Response(serializers.CaseSerializer(case).data)
+
+
+def _team(user, public_id, collector) -> Team | None:
+    if public_id is None:
+        return getattr(getattr(collector, "staff_profile", None), "team", None)
+    team = teams_for_user(user=user).filter(public_id=public_id).first()
+    if team is None:
+        raise BadInputError("team", _("No team of yours with this id."))
+    return team
+
+
+def BadInputError(field: str, error: str) -> exceptions.ValidationError:  # noqa: N802
+    return exceptions.ValidationError({field: [error]})
+
+
+class RepaymentBatch(LedgerView):
+    permission_classes = [
+        permissions.IsAuthenticated,
+        TokenLedgerWrite,
+        requires("collections_app.add_repayment"),
+    ]
+
+    @extend_schema(
+        request=serializers.RepaymentItemSerializer(many=True),
+        responses={200: serializers.BatchResultSerializer, 400: serializers.FieldErrorSerializer},
+    )
+    def post(self, request):
+        """Upsert repayments by reference: all or nothing; the same batch twice changes nothing."""
+        if not isinstance(request.data, list):
+            raise BadInputError("request", _("Send a JSON list of repayments."))
+        if len(request.data) > BATCH_LIMIT:
+            raise BadInputError("request", _("At most %(n)d items a batch.") % {"n": BATCH_LIMIT})
+        form = serializers.RepaymentItemSerializer(data=request.data, many=True)
+        form.is_valid(raise_exception=True)
+        try:
+            result = repayments_upsert(
+                items=form.validated_data, by=request.user, as_of=timezone.localdate()
+            )
+        except ItemError as error:
+            raise BadInputError(f"[{error.index}].{error.field}", error.error) from None
+        return Response({"created": result.created, "unchanged": result.unchanged})
