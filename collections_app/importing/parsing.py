@@ -1,0 +1,91 @@
+"""Cell parsers: text from a file in, a typed value out, or ValueError with the reason."""
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+_DATE = re.compile(r"(\d{4})[-/]?(\d{1,2})[-/]?(\d{1,2})")
+_AMOUNT = re.compile(r"-?\d{1,12}(\.\d{1,2})?")
+_RATE = re.compile(r"\d{1,3}(\.\d{1,3})?")
+
+
+def text(max_length: int, *, required: bool = True):
+    def parse(value: str) -> str:
+        if required and not value:
+            raise ValueError("required")
+        if len(value) > max_length:
+            raise ValueError(f"longer than {max_length} characters")
+        return value
+
+    return parse
+
+
+def choice(allowed, *, default: str | None = None):
+    allowed = tuple(allowed)
+
+    def parse(value: str) -> str:
+        if not value and default is not None:
+            return default
+        if value not in allowed:
+            raise ValueError("not one of " + ", ".join(allowed))
+        return value
+
+    return parse
+
+
+def day(*, required: bool = True):
+    """ISO dates, and the 2026/01/31 and 20260131 forms core systems export."""
+
+    def parse(value: str) -> date | None:
+        if not value:
+            if required:
+                raise ValueError("required")
+            return None
+        m = _DATE.fullmatch(value)
+        if not m:
+            raise ValueError("not a date (YYYY-MM-DD)")
+        try:
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            raise ValueError("not a date (YYYY-MM-DD)") from None
+
+    return parse
+
+
+def amount(*, positive: bool = False, default: str | None = None):
+    """CNY with at most two decimals; never a float."""
+
+    def parse(value: str) -> Decimal:
+        if not value and default is not None:
+            value = default
+        if not _AMOUNT.fullmatch(value):
+            raise ValueError("not an amount (digits, at most 2 decimals)")
+        result = Decimal(value)
+        if positive and result <= 0:
+            raise ValueError("must be greater than 0")
+        if result < 0:
+            raise ValueError("must not be negative")
+        return result
+
+    return parse
+
+
+def rate(value: str) -> Decimal:
+    if not _RATE.fullmatch(value):
+        raise ValueError("not a rate (percent, at most 3 decimals)")
+    try:
+        return Decimal(value)
+    except InvalidOperation:  # pragma: no cover - the pattern already rules this out
+        raise ValueError("not a rate") from None
+
+
+def small_int(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 32767:
+        raise ValueError("not a whole number from 1 to 32767")
+    return int(value)
+
+
+def email(value: str) -> str:
+    if value and (len(value) > 254 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value)):
+        raise ValueError("not an e-mail address")
+    return value

@@ -1,0 +1,66 @@
+"""Stream a CSV file row by row, in the encoding the core system exported it in."""
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # as a spreadsheet numbers it: the header is row 1
+    column: str
+    value: str
+    reason: str
+
+
+def codec_for(encoding: str) -> str:
+    """UTF-8 files may start with a BOM (Excel writes one); GBK files are read as GB18030,
+    its superset, so that the odd character outside GBK still decodes."""
+    name = codecs.lookup(encoding).name
+    if name == "utf-8":
+        return "utf-8-sig"
+    if name == "gbk":
+        return "gb18030"
+    return name
+
+
+class CsvSource:
+    """Header and rows of one CSV file; never holds more than one row in memory."""
+
+    def __init__(self, path, encoding: str = "utf-8"):
+        self.raw = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self.size = max(self.raw.seek(0, io.SEEK_END), 1)
+        self.raw.seek(0)
+        self.text = io.TextIOWrapper(self.raw, encoding=codec_for(encoding), newline="")
+        self.encoding = encoding
+        self.reader = csv.reader(self.text)
+        self.header: list[str] = []
+
+    def read_header(self) -> list[str]:
+        self.header = [h.strip().lower() for h in next(self.reader, [])]
+        return self.header
+
+    def rows(self, errors: list) -> Iterator[tuple[int, list[str]]]:
+        number = 1
+        try:
+            for number, cells in enumerate(self.reader, start=2):  # noqa: B007
+                if any(c.strip() for c in cells):
+                    yield number, cells
+        except UnicodeDecodeError:
+            errors.append(RowError(number + 1, "", "", f"not valid {self.encoding} text"))
+        except csv.Error as exc:
+            errors.append(RowError(number + 1, "", "", f"not valid CSV: {exc}"))
+
+    def fraction_read(self) -> float:
+        return min(self.raw.tell() / self.size, 1.0)
+
+    def close(self) -> None:
+        self.text.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

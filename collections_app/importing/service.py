@@ -1,0 +1,193 @@
+"""core_import: one core-banking file in, all of it or nothing."""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from collections_app.services.ledger import RefreshResult, ledger_refresh
+
+from . import staging
+from .kinds import KINDS, Kind
+from .reading import CsvSource, RowError
+
+PROGRESS_EVERY = 20_000  # rows between progress callbacks
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    dry_run: bool = False
+    import_seconds: float = 0.0
+    refresh_seconds: float = 0.0
+    refresh: RefreshResult | None = None
+    affected_loans: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    @property
+    def unchanged(self) -> int:
+        return self.rows - self.inserted - self.updated
+
+    @property
+    def changed(self) -> int:
+        return self.inserted + self.updated
+
+    def summary(self) -> str:
+        if not self.ok:
+            return (
+                f"{self.kind}: {self.error_count} error(s) in {self.rows} row(s); nothing imported"
+            )
+        verb = "would be" if self.dry_run else "were"
+        return (
+            f"{self.kind}: {self.rows} row(s) valid; {self.inserted} inserted, "
+            f"{self.updated} updated, {self.unchanged} unchanged ({self.changed} changed; "
+            f"{verb} written in {self.import_seconds:.2f} s)"
+        )
+
+
+class _Rollback(Exception):
+    pass
+
+
+def core_import(
+    *,
+    kind: str,
+    path: str | Path,
+    encoding: str = "utf-8",
+    dry_run: bool = False,
+    by=None,
+    now: datetime | None = None,
+    progress: Callable[[float], None] | None = None,
+    refresh: bool = True,
+) -> ImportResult:
+    """Validate and upsert every row of `path`; any error (or a dry run) commits nothing.
+
+    On success the affected loans' DPD, buckets and cases are refreshed set-based, in
+    their own transaction and timed apart from the import. `by` is the user importing
+    (None from the command line); `progress` gets the fraction of the file read so far.
+    """
+    spec = KINDS[kind]
+    now = now or timezone.now()
+    result = ImportResult(kind=kind, dry_run=dry_run)
+    started = time.perf_counter()
+    loan_ids: list[int] = []
+    try:
+        with transaction.atomic(), connection.cursor() as cur:
+            try:
+                loan_ids = _import(cur, spec, path, encoding, now, result, progress)
+            finally:
+                staging.stage_drop(cur)
+            if dry_run or not result.ok:
+                raise _Rollback
+    except _Rollback:
+        loan_ids = []
+    result.import_seconds = time.perf_counter() - started
+    result.affected_loans = len(loan_ids)
+    if refresh and loan_ids and result.changed:
+        started = time.perf_counter()
+        result.refresh = ledger_refresh(as_of=timezone.localdate(now), loan_ids=loan_ids)
+        result.refresh_seconds = time.perf_counter() - started
+    return result
+
+
+def _import(cur, spec: Kind, path, encoding, now, result, progress) -> list[int]:
+    with CsvSource(path, encoding) as source:
+        try:
+            header = source.read_header()
+        except UnicodeDecodeError:
+            header = None
+            result.errors.append(RowError(1, "", "", f"not valid {encoding} text"))
+        if header is not None and not _header_errors(spec, header, result.errors):
+            staging.stage_create(cur, spec)
+            rows = _parsed_rows(spec, source, result, progress)
+            staging.stage_load(cur, spec, rows)
+    result.error_count = len(result.errors) + (result.error_count or 0)
+    if not result.rows and not result.errors:
+        return []
+    if result.error_count:
+        # Keep checking the rows that parsed, so one report lists every kind of error.
+        if header is not None and not _header_errors(spec, header, []):
+            more, total = staging.stage_errors(cur, spec)
+            _add(result, more, total)
+        return []
+    more, total = staging.stage_errors(cur, spec)
+    _add(result, more, total)
+    if result.error_count:
+        return []
+    try:
+        with transaction.atomic():
+            result.inserted, result.updated = staging.upsert(cur, spec, now)
+    except DatabaseError as exc:
+        _add(result, [RowError(0, "", "", f"rejected by the database: {exc}".strip())], 1)
+        return []
+    return staging.affected_loan_ids(cur, spec)
+
+
+def _add(result: ImportResult, errors: list[RowError], total: int) -> None:
+    room = staging.MAX_REPORTED - len(result.errors)
+    result.errors.extend(errors[: max(room, 0)])
+    result.error_count += total
+
+
+def _header_errors(spec: Kind, header: list[str], errors: list[RowError]) -> bool:
+    known = {c.name for c in spec.columns}
+    before = len(errors)
+    for name in header:
+        if name not in known:
+            errors.append(RowError(1, name, name, "unknown column"))
+    if len(set(header)) != len(header):
+        errors.append(RowError(1, "", ",".join(header), "a column appears twice"))
+    for column in spec.columns:
+        if column.required and column.name not in header:
+            errors.append(RowError(1, column.name, "", "required column missing"))
+    return len(errors) > before
+
+
+def _parsed_rows(spec: Kind, source: CsvSource, result: ImportResult, progress):
+    """Yield staged tuples for good rows; record every cell error of the bad ones."""
+    header = source.header
+    positions = [(c, header.index(c.name) if c.name in header else None) for c in spec.columns]
+    width = len(header)
+    errors = result.errors
+    for number, cells in source.rows(errors):
+        result.rows += 1
+        if progress and result.rows % PROGRESS_EVERY == 0:
+            progress(source.fraction_read())
+        if len(cells) != width:
+            _row_error(result, RowError(number, "", "", f"{len(cells)} cells, expected {width}"))
+            continue
+        row, bad = {}, False
+        for column, pos in positions:
+            raw = cells[pos].strip() if pos is not None else ""
+            try:
+                row[column.name] = column.parse(raw)
+            except ValueError as exc:
+                bad = True
+                _row_error(result, RowError(number, column.name, raw, str(exc)))
+        if not bad:
+            for name, reason in spec.row_check(row):
+                bad = True
+                _row_error(result, RowError(number, name, str(row[name]), reason))
+        if not bad:
+            yield (number, *(row[c.name] for c in spec.columns))
+    if progress:
+        progress(1.0)
+
+
+def _row_error(result: ImportResult, error: RowError) -> None:
+    if len(result.errors) < staging.MAX_REPORTED:
+        result.errors.append(error)
+    else:
+        result.error_count += 1  # counted, not listed
