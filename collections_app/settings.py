@@ -125,10 +125,11 @@ STORAGES = {
 
 # The API answers 401 (not a login redirect) to anonymous callers; tokens arrive with the API issue.
 REST_FRAMEWORK = {
+    # Token first: its header makes an unauthenticated request a 401 (not 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "collections_app.api_tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.BasicAuthentication",
-        "collections_app.api_tokens.TokenAuthentication",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PERMISSION_CLASSES": [

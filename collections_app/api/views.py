@@ -20,7 +20,6 @@ from collections_app.api_tokens import TokenLedgerWrite, TokenReadOnly
 from collections_app.models import Team
 from collections_app.selectors import case_get_for_user, collectors_for_user, teams_for_user
 from collections_app.services.cases import case_assign
-from visits.api import BadInput
 
 from . import filters, scope, serializers
 from .upserts import ItemError, repayments_upsert
@@ -31,11 +30,29 @@ BATCH_LIMIT = 1000
 def field_error_handler(error, context):
     """DRF's validation errors (serializers, filters, cursors) in our one error shape."""
     if isinstance(error, exceptions.ValidationError):
-        bad = BadInput.of(error.detail)
-        return Response({"field": bad.field, "error": bad.error}, status=400)
+        field, message = first_error(error.detail)
+        return Response({"field": field, "error": message}, status=400)
     if isinstance(error, exceptions.ParseError):
         return Response({"field": "request", "error": str(error.detail)}, status=400)
     return exception_handler(error, context)
+
+
+def first_error(errors, path: str = "") -> tuple[str, str]:
+    """The first field and message of DRF's nested errors; list items as `[index]`."""
+    if isinstance(errors, dict) and errors:
+        key, value = next(iter(errors.items()))
+        if isinstance(key, int) or str(key).isdigit():
+            step = f"[{key}]"
+        elif key in ("non_field_errors", "__all__"):
+            step = ""
+        else:
+            step = f".{key}" if path else str(key)
+        return first_error(value, path + step)
+    if isinstance(errors, list) and any(isinstance(e, dict | list) and e for e in errors):
+        index = next(i for i, e in enumerate(errors) if isinstance(e, dict | list) and e)
+        return first_error(errors[index], f"{path}[{index}]")
+    message = errors[0] if isinstance(errors, list) and errors else errors
+    return path or "request", str(message)
 
 
 def requires(permission: str) -> type[permissions.BasePermission]:
