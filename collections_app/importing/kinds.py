@@ -6,7 +6,7 @@ staged rows map onto the target table's columns.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from collections_app.models import Borrower, Installment, Loan, Repayment
 from collections_app.models.borrowers import BorrowerGender, Jurisdiction
@@ -40,7 +40,7 @@ class Kind:
     targets: tuple[tuple[str, str], ...]  # (target column, SQL over staging `s` and joins)
     joins: str = ""
     refs: tuple[Ref, ...] = ()
-    row_check: Callable[[dict], list[tuple[str, str]]] = field(default=lambda row: [])
+    row_check: Callable[[dict], list[tuple[str, str]]] | None = None
     loan_join: str = ""  # SQL joining staging `s` to the affected loans `l`
 
     @property

@@ -46,7 +46,7 @@ class CsvSource:
         number = 1
         try:
             for number, cells in enumerate(self.reader, start=2):  # noqa: B007
-                if any(c.strip() for c in cells):
+                if len(cells) > 1 or (cells and cells[0].strip()):  # skip blank lines
                     yield number, cells
         except UnicodeDecodeError:
             errors.append(RowError(number + 1, "", "", f"not valid {self.encoding} text"))

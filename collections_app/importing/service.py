@@ -158,32 +158,47 @@ def _header_errors(spec: Kind, header: list[str], errors: list[RowError]) -> boo
 def _parsed_rows(spec: Kind, source: CsvSource, result: ImportResult, progress):
     """Yield staged tuples for good rows; record every cell error of the bad ones."""
     header = source.header
-    positions = [(c, header.index(c.name) if c.name in header else None) for c in spec.columns]
-    width = len(header)
-    errors = result.errors
-    for number, cells in source.rows(errors):
+    cols = [
+        (c.name, c.parse, header.index(c.name) if c.name in header else None) for c in spec.columns
+    ]
+    present = [(name, parse, pos) for name, parse, pos in cols if pos is not None]
+    absent = [(name, parse("")) for name, parse, pos in cols if pos is None]
+    names = [name for name, _parse, _pos in present] + [name for name, _v in absent]
+    order = [names.index(c.name) for c in spec.columns]
+    defaults = [value for _name, value in absent]
+    width, check = len(header), spec.row_check
+    for number, cells in source.rows(result.errors):
         result.rows += 1
         if progress and result.rows % PROGRESS_EVERY == 0:
             progress(source.fraction_read())
         if len(cells) != width:
             _row_error(result, RowError(number, "", "", f"{len(cells)} cells, expected {width}"))
             continue
-        row, bad = {}, False
-        for column, pos in positions:
-            raw = cells[pos].strip() if pos is not None else ""
-            try:
-                row[column.name] = column.parse(raw)
-            except ValueError as exc:
-                bad = True
-                _row_error(result, RowError(number, column.name, raw, str(exc)))
-        if not bad:
-            for name, reason in spec.row_check(row):
-                bad = True
+        try:  # the fast path: every cell parses
+            values = [parse(cells[pos].strip()) for _name, parse, pos in present] + defaults
+        except ValueError:
+            _cell_errors(present, cells, number, result)
+            continue
+        if check is not None:
+            row = dict(zip(names, values, strict=True))
+            problems = check(row)
+            for name, reason in problems:
                 _row_error(result, RowError(number, name, str(row[name]), reason))
-        if not bad:
-            yield (number, *(row[c.name] for c in spec.columns))
+            if problems:
+                continue
+            values = [row[name] for name in names]
+        yield (number, *(values[i] for i in order))
     if progress:
         progress(1.0)
+
+
+def _cell_errors(present, cells, number: int, result: ImportResult) -> None:
+    for name, parse, pos in present:
+        raw = cells[pos].strip()
+        try:
+            parse(raw)
+        except ValueError as exc:
+            _row_error(result, RowError(number, name, raw, str(exc)))
 
 
 def _row_error(result: ImportResult, error: RowError) -> None:

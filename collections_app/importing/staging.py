@@ -2,10 +2,12 @@
 
 PostgreSQL loads the staging table with COPY from a stream fed row by row; SQLite with
 batched executemany. Everything after loading is the same SQL: anti-joins for unknown
-references, GROUP BY … HAVING for duplicates, then one INSERT … SELECT … ON CONFLICT DO
-UPDATE that only rewrites rows whose columns are distinct from the file's.
+references, GROUP BY … HAVING for duplicates, then one set-based
+UPDATE … WHERE (columns) IS DISTINCT FROM (the file's) and an INSERT of the new keys.
 """
 
+import csv
+import io
 from collections.abc import Iterator
 from itertools import islice
 
@@ -35,6 +37,9 @@ def _joins(sql: str) -> str:
 def stage_create(cur, kind: Kind) -> None:
     cols = ", ".join(f"{c.name} {c.sql_type}" for c in kind.columns)
     cur.execute(f"DROP TABLE IF EXISTS {STAGE}")
+    if connection.vendor == "postgresql":
+        # Duplicate and reference checks hash the whole file: let them do it in memory.
+        cur.execute("SET LOCAL work_mem = '128MB'")
     cur.execute(f"CREATE TEMPORARY TABLE {STAGE} (line integer NOT NULL, {cols})")
 
 
@@ -42,40 +47,29 @@ def stage_drop(cur) -> None:
     cur.execute(f"DROP TABLE IF EXISTS {STAGE}")
 
 
-def _copy_text(value) -> str:
-    if value is None:
-        return "\\N"
-    text = value if isinstance(value, str) else str(value)
-    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = (
-            text.replace("\\", "\\\\")
-            .replace("\t", "\\t")
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-        )
-    return text
+class _CsvStream:
+    """A read()-able file over a generator of rows, written as CSV a chunk at a time,
+    so that COPY streams the file and nothing is ever held whole."""
 
-
-class _LineStream:
-    """A read()-able file over a generator of COPY lines, so nothing is held whole."""
-
-    def __init__(self, lines: Iterator[str]):
-        self.lines = lines
+    def __init__(self, rows: Iterator[tuple], chunk: int = 2000):
+        self.rows, self.chunk = rows, chunk
+        self.out = io.StringIO()
+        self.writer = csv.writer(self.out, lineterminator="\n")
         self.buffer = ""
 
     def read(self, size: int = -1) -> str:
-        parts, have = [self.buffer], len(self.buffer)
-        for line in self.lines:
-            parts.append(line)
-            have += len(line)
-            if 0 <= size <= have:
+        while size < 0 or len(self.buffer) < size:
+            batch = list(islice(self.rows, self.chunk))
+            if not batch:
                 break
-        data = "".join(parts)
+            self.out.seek(0)
+            self.out.truncate()
+            self.writer.writerows(batch)
+            self.buffer += self.out.getvalue()
         if size < 0:
-            self.buffer = ""
-            return data
-        self.buffer = data[size:]
-        return data[:size]
+            size = len(self.buffer)
+        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        return data
 
     readline = read
 
@@ -84,8 +78,13 @@ def stage_load(cur, kind: Kind, rows: Iterator[tuple]) -> None:
     """rows: (line, value, value, …) in the order of kind.columns."""
     names = ", ".join(["line", *(c.name for c in kind.columns)])
     if connection.vendor == "postgresql":
-        lines = ("\t".join(map(_copy_text, row)) + "\n" for row in rows)
-        cur.cursor.copy_expert(f"COPY {STAGE} ({names}) FROM STDIN", _LineStream(lines), 1 << 16)
+        # In CSV an empty cell is NULL; text columns keep it as "" (None never reaches them).
+        texts = ", ".join(c.name for c in kind.columns if c.sql_type == "text")
+        cur.cursor.copy_expert(
+            f"COPY {STAGE} ({names}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({texts}))",
+            _CsvStream(rows),
+            1 << 16,
+        )
         cur.execute(f"ANALYZE {STAGE}")
         return
     marks = ", ".join(["%s"] * (len(kind.columns) + 1))
@@ -153,53 +152,52 @@ def _insert_only(kind: Kind, now) -> tuple[list[str], list[str], list]:
 
 
 def upsert(cur, kind: Kind, now) -> tuple[int, int]:
-    """One statement for the whole file. Returns (inserted, updated)."""
+    """Update the rows whose columns differ, then insert the new ones: two set-based
+    statements. Returns (inserted, updated).
+
+    Not INSERT … ON CONFLICT: its speculative insertion cost half as much again as a
+    plain INSERT for new rows (measured, see docs/import.md). The lock keeps a concurrent
+    import of the same kind from slipping a row in between the two statements.
+    """
     target = table(kind.model)
-    extra_cols, extra_exprs, params = _insert_only(kind, now)
-    cols = [q(c) for c, _e in kind.targets] + extra_cols
-    exprs = [e for _c, e in kind.targets] + extra_exprs
-    sets = [f"{q(c)} = EXCLUDED.{q(c)}" for c in kind.update]
-    stamped = any(f.name == "updated_at" for f in kind.model._meta.concrete_fields)
-    if stamped:
+    if connection.vendor == "postgresql":
+        cur.execute(f"LOCK TABLE {target} IN SHARE ROW EXCLUSIVE MODE")
+    source = (
+        f"(SELECT {', '.join(f'{e} AS {q(c)}' for c, e in kind.targets)}"
+        f" FROM {STAGE} s {_joins(kind.joins)}) n"
+    )
+    key_match = " AND ".join(f"{target}.{q(c)} = n.{q(c)}" for c in kind.conflict)
+    changed = " OR ".join(f"{target}.{q(c)} IS DISTINCT FROM n.{q(c)}" for c in kind.update)
+    sets, set_params = [f"{q(c)} = n.{q(c)}" for c in kind.update], []
+    if any(f.name == "updated_at" for f in kind.model._meta.concrete_fields):
         sets.append(f"{q('updated_at')} = %s")
-        params = [
-            *params,
-            kind.model._meta.get_field("updated_at").get_db_prep_save(now, connection),
-        ]
+        set_params.append(
+            kind.model._meta.get_field("updated_at").get_db_prep_save(now, connection)
+        )
     if kind.name == "installments":
         # A smaller amount due must not leave more paid than due; the refresh re-allocates.
         sets.append(
-            f"paid_amount = CASE WHEN {target}.paid_amount > EXCLUDED.amount_due"
-            f" THEN EXCLUDED.amount_due ELSE {target}.paid_amount END"
+            f"paid_amount = CASE WHEN {target}.paid_amount > n.amount_due"
+            f" THEN n.amount_due ELSE {target}.paid_amount END"
         )
-    changed = " OR ".join(f"{target}.{q(c)} IS DISTINCT FROM EXCLUDED.{q(c)}" for c in kind.update)
-    conflict = ", ".join(q(c) for c in kind.conflict)
-    # "WHERE true" keeps SQLite from reading ON CONFLICT as part of a join.
-    sql = f"""
-        INSERT INTO {target} ({", ".join(cols)})
-        SELECT {", ".join(exprs)} FROM {STAGE} s {_joins(kind.joins)} WHERE true
-        ON CONFLICT ({conflict}) DO UPDATE SET {", ".join(sets)} WHERE {changed}
-    """
-    if connection.vendor == "postgresql":
-        cur.execute(
-            f"WITH up AS ({sql} RETURNING (xmax = 0) AS inserted)"
-            " SELECT COUNT(*) FILTER (WHERE inserted), COUNT(*) FROM up",
-            params,
-        )
-        inserted, changed_rows = cur.fetchone()
-        return inserted, changed_rows - inserted
-    key_match = " AND ".join(f"t.{q(c)} = n.{q(c)}" for c in kind.conflict)
+    cur.execute(
+        f"UPDATE {target} SET {', '.join(sets)} FROM {source} WHERE {key_match} AND ({changed})",
+        set_params,
+    )
+    updated = cur.rowcount
+    extra_cols, extra_exprs, params = _insert_only(kind, now)
+    cols = [q(c) for c, _e in kind.targets] + extra_cols
+    exprs = [e for _c, e in kind.targets] + extra_exprs
+    exists = " AND ".join(f"t.{q(c)} = {e}" for c, e in kind.targets if c in kind.conflict)
     cur.execute(
         f"""
-        SELECT COUNT(*) FROM (
-            SELECT {", ".join(f"{e} AS {q(c)}" for c, e in kind.targets)}
-            FROM {STAGE} s {_joins(kind.joins)}) n
-        WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE {key_match})
-        """
+        INSERT INTO {target} ({", ".join(cols)})
+        SELECT {", ".join(exprs)} FROM {STAGE} s {_joins(kind.joins)}
+        WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE {exists})
+        """,
+        params,
     )
-    inserted = cur.fetchone()[0]
-    cur.execute(sql, params)
-    return inserted, cur.rowcount - inserted
+    return cur.rowcount, updated
 
 
 def affected_loan_ids(cur, kind: Kind) -> list[int]:
