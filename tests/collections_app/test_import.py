@@ -302,3 +302,12 @@ def test_samples_copy_cleanly(tmp_path):
     for kind in ALL:
         shutil.copy(SAMPLES / f"{kind}.csv", tmp_path)
         assert run(kind, tmp_path / f"{kind}.csv").error_count == 0
+
+
+def test_text_with_commas_quotes_and_newlines_survives_staging(tmp_path):
+    employer = '云南"滇池",有限公司\n二部\\办公室'
+    quoted = '"' + employer.replace('"', '""') + '"'
+    text = f"{BORROWER_HEAD},employer,alt_phone\nC1,李四,5301,138,{quoted},\n"
+    assert run("borrowers", write(tmp_path, text)).ok
+    borrower = Borrower.objects.get()
+    assert (borrower.employer, borrower.alt_phone, borrower.date_of_birth) == (employer, "", None)
