@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from collections_app.mask import mask_account, mask_mobile, mask_name, mask_national_id
 from collections_app.models import Borrower, Case, Installment, Loan, Repayment
+from collections_app.models.borrowers import BorrowerGender, Jurisdiction
 from collections_app.models.loans import RepaymentChannel
 
 
@@ -151,8 +152,27 @@ class RepaymentItemSerializer(StrictSerializer):
     channel = serializers.ChoiceField(choices=RepaymentChannel.choices)
 
 
+class BorrowerItemSerializer(StrictSerializer):
+    """One borrower of a batch, keyed by the bank's customer number."""
+
+    customer_number = serializers.CharField(max_length=32)
+    name = serializers.CharField(max_length=100)
+    national_id = serializers.CharField(max_length=32)
+    mobile = serializers.CharField(max_length=32)
+    gender = serializers.ChoiceField(choices=BorrowerGender.choices, default=BorrowerGender.UNKNOWN)
+    date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
+    alt_phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    employer = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    occupation = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    language = serializers.CharField(max_length=10, default="zh-hans")
+    timezone = serializers.CharField(max_length=64, default="Asia/Shanghai")
+    jurisdiction = serializers.ChoiceField(choices=Jurisdiction.choices, default=Jurisdiction.CN)
+
+
 class BatchResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
+    updated = serializers.IntegerField(required=False)
     unchanged = serializers.IntegerField()
 
 

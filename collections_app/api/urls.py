@@ -8,6 +8,7 @@ app_name = "ledger_api"
 
 urlpatterns = [
     path("borrowers/", views.BorrowerList.as_view(), name="borrowers"),
+    path("borrowers/batch/", views.BorrowerBatch.as_view(), name="borrower_batch"),
     path("borrowers/<uuid:public_id>/", views.BorrowerDetail.as_view(), name="borrower_detail"),
     path("loans/", views.LoanList.as_view(), name="loans"),
     path("loans/<uuid:public_id>/", views.LoanDetail.as_view(), name="loan_detail"),

@@ -22,7 +22,7 @@ from collections_app.selectors import case_get_for_user, collectors_for_user, te
 from collections_app.services.cases import case_assign
 
 from . import filters, scope, serializers
-from .upserts import ItemError, repayments_upsert
+from .upserts import ItemError, borrowers_upsert, repayments_upsert
 
 BATCH_LIMIT = 1000
 
@@ -211,29 +211,64 @@ def BadInputError(field: str, error: str) -> exceptions.ValidationError:  # noqa
     return exceptions.ValidationError({field: [error]})
 
 
-class RepaymentBatch(LedgerView):
-    permission_classes = [
-        permissions.IsAuthenticated,
-        TokenLedgerWrite,
-        requires("collections_app.add_repayment"),
-    ]
+class Batch(LedgerView):
+    """POST a JSON list; all or nothing; the same batch twice changes nothing."""
+
+    item_serializer: type[serializers.StrictSerializer]
+    role_permission: str
+
+    def get_permissions(self):
+        return [
+            permissions.IsAuthenticated(),
+            TokenLedgerWrite(),
+            requires(self.role_permission)(),
+        ]
+
+    def items(self, request) -> list[dict]:
+        if not isinstance(request.data, list):
+            raise BadInputError("request", _("Send a JSON list of items."))
+        if len(request.data) > BATCH_LIMIT:
+            raise BadInputError("request", _("At most %(n)d items a batch.") % {"n": BATCH_LIMIT})
+        form = self.item_serializer(data=request.data, many=True)
+        form.is_valid(raise_exception=True)
+        return form.validated_data
+
+    def answer(self, upsert, **kwargs) -> Response:
+        try:
+            result = upsert(**kwargs)
+        except ItemError as error:
+            raise BadInputError(f"[{error.index}].{error.field}", error.error) from None
+        return Response(
+            {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
+        )
+
+
+class RepaymentBatch(Batch):
+    item_serializer = serializers.RepaymentItemSerializer
+    role_permission = "collections_app.add_repayment"
 
     @extend_schema(
         request=serializers.RepaymentItemSerializer(many=True),
         responses={200: serializers.BatchResultSerializer, 400: serializers.FieldErrorSerializer},
     )
     def post(self, request):
-        """Upsert repayments by reference: all or nothing; the same batch twice changes nothing."""
-        if not isinstance(request.data, list):
-            raise BadInputError("request", _("Send a JSON list of repayments."))
-        if len(request.data) > BATCH_LIMIT:
-            raise BadInputError("request", _("At most %(n)d items a batch.") % {"n": BATCH_LIMIT})
-        form = serializers.RepaymentItemSerializer(data=request.data, many=True)
-        form.is_valid(raise_exception=True)
-        try:
-            result = repayments_upsert(
-                items=form.validated_data, by=request.user, as_of=timezone.localdate()
-            )
-        except ItemError as error:
-            raise BadInputError(f"[{error.index}].{error.field}", error.error) from None
-        return Response({"created": result.created, "unchanged": result.unchanged})
+        """Repayments by reference; a recorded reference with other values is an error."""
+        return self.answer(
+            repayments_upsert,
+            items=self.items(request),
+            by=request.user,
+            as_of=timezone.localdate(),
+        )
+
+
+class BorrowerBatch(Batch):
+    item_serializer = serializers.BorrowerItemSerializer
+    role_permission = "collections_app.change_borrower"
+
+    @extend_schema(
+        request=serializers.BorrowerItemSerializer(many=True),
+        responses={200: serializers.BatchResultSerializer, 400: serializers.FieldErrorSerializer},
+    )
+    def post(self, request):
+        """Borrowers by customer number: new ones created, known ones updated."""
+        return self.answer(borrowers_upsert, items=self.items(request))

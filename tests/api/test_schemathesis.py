@@ -31,10 +31,11 @@ def _openapi() -> dict:
 
 
 schema = schemathesis.openapi.from_dict(_openapi())
-batch_schema = schema.include(path="/api/v1/repayments/batch/")
+BATCHES = ["/api/v1/repayments/batch/", "/api/v1/borrowers/batch/"]
+batch_schema = schema.include(path=BATCHES)
 # People's writes (booking, cancelling, assigning, the compliance dry run) are not open to
 # tokens; an admin signed in with a password sends them.
-people_writes = schema.include(method="POST").exclude(path="/api/v1/repayments/batch/")
+people_writes = schema.include(method="POST").exclude(path=BATCHES)
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from collections_app.models import CaseAssignment, Repayment
+from collections_app.models import Borrower, CaseAssignment, Repayment
 from tests import factories as f
 
 from .conftest import token_client
@@ -40,9 +40,9 @@ def test_batch_creates_refreshes_and_is_idempotent(ledger_token, loan):
     batch = [item(loan), item(loan, reference="CB-0002", amount="500.00", paid_on="2026-03-01")]
     response = post(client, batch)
     assert response.status_code == 200, response.json()
-    assert response.json() == {"created": 2, "unchanged": 0}
+    assert response.json() == {"created": 2, "updated": 0, "unchanged": 0}
     assert loan.installments.get(number=1).paid_amount == Decimal("1000.00")
-    assert post(client, batch).json() == {"created": 0, "unchanged": 2}
+    assert post(client, batch).json() == {"created": 0, "updated": 0, "unchanged": 2}
     assert Repayment.objects.filter(loan=loan).count() == 2
 
 
@@ -144,3 +144,54 @@ def test_assign_needs_the_role(request, case, persona):
 def test_assign_is_post_only(admin_client_, case):
     url = reverse("ledger_api:case_assign", args=[case.public_id])
     assert admin_client_.get(url).status_code == 405
+
+
+BORROWER_BATCH = reverse("ledger_api:borrower_batch")
+
+
+def borrower(**overrides) -> dict:
+    fields = {
+        "customer_number": "CB000001",
+        "name": "李雷",
+        "national_id": "530102199202023456",
+        "mobile": "13700001111",
+    }
+    return {**fields, **overrides}
+
+
+def test_borrower_batch_creates_updates_and_is_idempotent(ledger_token):
+    client = token_client(ledger_token[1])
+    send = lambda body: client.post(BORROWER_BATCH, body, content_type="application/json")  # noqa: E731
+    assert send([borrower(), borrower(customer_number="CB000002")]).json() == {
+        "created": 2,
+        "updated": 0,
+        "unchanged": 0,
+    }
+    moved = [borrower(mobile="13700002222"), borrower(customer_number="CB000002")]
+    assert send(moved).json() == {"created": 0, "updated": 1, "unchanged": 1}
+    assert send(moved).json() == {"created": 0, "updated": 0, "unchanged": 2}
+    assert Borrower.objects.get(customer_number="CB000001").mobile == "13700002222"
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        ({"timezone": "Mars/Olympus"}, "[1].timezone"),
+        ({"email": "not-an-email"}, "[1].email"),
+        ({"gender": "X"}, "[1].gender"),
+        ({"customer_number": "CB000001"}, "[1].customer_number"),
+        ({"name": ""}, "[1].name"),
+    ],
+)
+def test_borrower_batch_errors_commit_nothing(admin_client_, bad, field):
+    body = [borrower(), borrower(**{"customer_number": "CB000002", **bad})]
+    response = admin_client_.post(BORROWER_BATCH, body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["field"] == field
+    assert not Borrower.objects.filter(customer_number__startswith="CB").exists()
+
+
+@pytest.mark.parametrize("persona", ["supervisor_client", "compliance_client", "agent_client"])
+def test_borrower_batch_is_for_admins(request, persona):
+    client = request.getfixturevalue(persona)
+    response = client.post(BORROWER_BATCH, [borrower()], content_type="application/json")
+    assert response.status_code == 403
