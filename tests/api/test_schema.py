@@ -25,3 +25,8 @@ def test_swagger_ui_uses_vendored_assets(admin_client_):
     page = admin_client_.get(reverse("api_docs")).content.decode()
     assert "drf_spectacular_sidecar/swagger-ui-dist/" in page
     assert "cdn.jsdelivr" not in page and "unpkg" not in page
+
+
+def test_schema_and_docs_need_a_signed_in_user(client):
+    assert client.get(reverse("api_schema")).status_code == 401
+    assert client.get(reverse("api_docs")).status_code == 401
