@@ -15,3 +15,11 @@ def ledger_refresh_task(as_of: str | None = None) -> dict:
     day = date.fromisoformat(as_of) if as_of else timezone.localdate()
     result = ledger_refresh(as_of=day)
     return asdict(result)
+
+
+@shared_task(name="collections_app.tasks.import_job_task")
+def import_job_task(job_id: int) -> str:
+    """Run one upload-page import (docs/import.md)."""
+    from collections_app.importing.jobs import import_job_run
+
+    return import_job_run(job_id=job_id).status

@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from . import views, views_import
 
 app_name = "collections_app"
 
@@ -19,6 +19,18 @@ ledger_patterns = [
     ),
     path("borrowers/<uuid:public_id>/", views.borrower_detail, name="borrower_detail"),
     path("borrowers/<uuid:public_id>/reveal/", views.borrower_reveal, name="borrower_reveal"),
+    path("imports/", views_import.import_upload, name="import_upload"),
+    path("imports/<uuid:public_id>/", views_import.import_job, name="import_job"),
+    path(
+        "imports/<uuid:public_id>/status/",
+        views_import.import_job_status,
+        name="import_job_status",
+    ),
+    path(
+        "imports/<uuid:public_id>/errors.csv",
+        views_import.import_job_errors,
+        name="import_job_errors",
+    ),
 ]
 
 urlpatterns = [

@@ -20,6 +20,7 @@ from .cases import (
     RepaymentPlanInstallment,
 )
 from .contacts import CallRecord
+from .imports import ImportJob
 from .loans import BucketChange, Installment, Loan, Repayment
 from .staff import StaffProfile, Team
 
@@ -35,6 +36,7 @@ __all__ = [
     "CaseAssignment",
     "Consent",
     "ContactPerson",
+    "ImportJob",
     "Installment",
     "Jurisdiction",
     "Loan",
