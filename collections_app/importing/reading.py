@@ -1,10 +1,12 @@
-"""Stream a CSV file row by row, in the encoding the core system exported it in."""
+"""Stream a CSV file row by row, in the encoding the core system exported it in (or a
+small .xlsx workbook's first sheet)."""
 
 import codecs
 import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 
 
 @dataclass(frozen=True)
@@ -64,3 +66,68 @@ class CsvSource:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class XlsxSource:
+    """The first sheet of an .xlsx workbook, cells turned into the text a CSV would hold.
+
+    For small files: openpyxl's read-only mode streams rows, but the zip container and
+    shared strings are still read whole."""
+
+    def __init__(self, path, encoding: str = "utf-8"):
+        from openpyxl import load_workbook  # only needed for workbooks
+
+        self.book = load_workbook(path, read_only=True, data_only=True)
+        self.sheet = self.book.worksheets[0]
+        self.total = max(self.sheet.max_row or 1, 1)
+        self.done = 0
+        self.iter = self.sheet.iter_rows(values_only=True)
+        self.header: list[str] = []
+
+    @staticmethod
+    def _text(value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            return value.date().isoformat()
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+
+    def read_header(self) -> list[str]:
+        first = next(self.iter, ())
+        self.header = [self._text(h).strip().lower() for h in first]
+        while self.header and not self.header[-1]:
+            self.header.pop()
+        return self.header
+
+    def rows(self, errors: list) -> Iterator[tuple[int, list[str]]]:
+        width = len(self.header)
+        for number, values in enumerate(self.iter, start=2):
+            self.done = number
+            cells = [self._text(v) for v in values]
+            # Sheets often carry empty trailing cells; only non-empty extras are an error.
+            while len(cells) > width and not cells[-1].strip():
+                cells.pop()
+            if any(c.strip() for c in cells):
+                yield number, cells
+
+    def fraction_read(self) -> float:
+        return min(self.done / self.total, 1.0)
+
+    def close(self) -> None:
+        self.book.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def open_source(path, encoding: str = "utf-8"):
+    if str(path).lower().endswith(".xlsx"):
+        return XlsxSource(path, encoding)
+    return CsvSource(path, encoding)

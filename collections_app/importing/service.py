@@ -1,6 +1,7 @@
 """core_import: one core-banking file in, all of it or nothing."""
 
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -8,12 +9,13 @@ from pathlib import Path
 
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from openpyxl.utils.exceptions import InvalidFileException
 
 from collections_app.services.ledger import RefreshResult, ledger_refresh
 
 from . import staging
 from .kinds import KINDS, Kind
-from .reading import CsvSource, RowError
+from .reading import RowError, open_source
 
 PROGRESS_EVERY = 20_000  # rows between progress callbacks
 
@@ -103,12 +105,19 @@ def core_import(
 
 
 def _import(cur, spec: Kind, path, encoding, now, result, progress) -> list[int]:
-    with CsvSource(path, encoding) as source:
+    try:
+        source = open_source(path, encoding)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError):
+        result.errors.append(RowError(1, "", "", "not a readable .xlsx workbook"))
+        result.error_count = 1
+        return []
+    with source:
         try:
             header = source.read_header()
         except UnicodeDecodeError:
             header = None
             result.errors.append(RowError(1, "", "", f"not valid {encoding} text"))
+
         if header is not None and not _header_errors(spec, header, result.errors):
             staging.stage_create(cur, spec)
             rows = _parsed_rows(spec, source, result, progress)
@@ -155,7 +164,7 @@ def _header_errors(spec: Kind, header: list[str], errors: list[RowError]) -> boo
     return len(errors) > before
 
 
-def _parsed_rows(spec: Kind, source: CsvSource, result: ImportResult, progress):
+def _parsed_rows(spec: Kind, source, result: ImportResult, progress):
     """Yield staged tuples for good rows; record every cell error of the bad ones."""
     header = source.header
     cols = [

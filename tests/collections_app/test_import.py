@@ -311,3 +311,41 @@ def test_text_with_commas_quotes_and_newlines_survives_staging(tmp_path):
     assert run("borrowers", write(tmp_path, text)).ok
     borrower = Borrower.objects.get()
     assert (borrower.employer, borrower.alt_phone, borrower.date_of_birth) == (employer, "", None)
+
+
+def test_xlsx_with_real_dates_and_numbers(tmp_path):
+    from openpyxl import Workbook
+
+    import_samples("borrowers")
+    book = Workbook()
+    sheet = book.active
+    sheet.append(LOAN_HEAD.split(","))
+    sheet.append(
+        ["L1", "C90000001", "consumer_loan", 12000, 6.5, date(2026, 1, 10), date(2027, 1, 10)]
+    )
+    sheet.append(["L2", "C90000002", "mortgage", 1500.25, 4, "2026-02-01", "2046-02-01", None])
+    book.save(tmp_path / "loans.xlsx")
+    result = run("loans", tmp_path / "loans.xlsx")
+    assert (result.ok, result.inserted) == (True, 2)
+    loan = Loan.objects.get(account_number="L2")
+    assert (loan.principal, loan.annual_rate, loan.maturity_on) == (
+        Decimal("1500.25"),
+        Decimal("4.000"),
+        date(2046, 2, 1),
+    )
+    assert run("loans", tmp_path / "loans.xlsx").changed == 0
+
+
+def test_xlsx_errors_name_the_row_and_a_broken_workbook_is_an_error(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(BORROWER_HEAD.split(","))
+    book.active.append(["C1", "甲", "5301", "138"])
+    book.active.append(["C2", None, "5301", "138"])
+    book.save(tmp_path / "b.xlsx")
+    assert errors_of(run("borrowers", tmp_path / "b.xlsx")) == {(3, "name", "", "required")}
+    (tmp_path / "broken.xlsx").write_bytes(b"not a zip")
+    broken = run("borrowers", tmp_path / "broken.xlsx")
+    assert errors_of(broken) == {(1, "", "", "not a readable .xlsx workbook")}
+    assert not Borrower.objects.exists()
