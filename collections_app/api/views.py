@@ -6,6 +6,7 @@ groups' Django permissions (403); rows outside the caller's scope are 404.
 """
 
 import django_filters
+from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -238,6 +239,16 @@ class Batch(LedgerView):
             result = upsert(**kwargs)
         except ItemError as error:
             raise BadInputError(f"[{error.index}].{error.field}", error.error) from None
+        except IntegrityError:
+            # Another batch created one of these keys between our read and our write; the
+            # whole batch was rolled back, and sending it again is safe (it is idempotent).
+            return Response(
+                {
+                    "field": "request",
+                    "error": _("A concurrent batch wrote the same keys; send it again."),
+                },
+                status=409,
+            )
         return Response(
             {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
         )
