@@ -6,8 +6,6 @@ a POST of its own that answers with a redirect, or re-renders the page with the 
 and status 400.
 """
 
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -15,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from collections_app.form_errors import add_service_errors
+from collections_app.paging import page_without_count
 from compliance.access import officer_required
 from compliance.forms.complaints import (
     ComplaintAssignForm,
@@ -58,7 +58,10 @@ def complaint_list_view(request):
     complaints = complaint_list(now=now, **form.cleaned_data)
     query = request.GET.copy()
     query.pop("page", None)
-    context.update(page=_page(complaints, request.GET.get("page")), query=query.urlencode())
+    context.update(
+        page=page_without_count(complaints, request.GET.get("page"), PAGE_SIZE),
+        query=query.urlencode(),
+    )
     return render(request, LIST, context)
 
 
@@ -144,43 +147,5 @@ def _done(form, service, **arguments):
     try:
         return service(now=timezone.now(), **arguments)
     except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for name, errors in error.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
-        else:
-            form.add_error(None, error.messages)
+        add_service_errors(form, error)
         return None
-
-
-@dataclass(frozen=True)
-class _Page:
-    object_list: list
-    number: int
-    has_next: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_other_pages(self) -> bool:
-        return self.has_next or self.has_previous
-
-    @property
-    def next_page_number(self) -> int:
-        return self.number + 1
-
-    @property
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-
-def _page(queryset, number) -> _Page:
-    """One page and whether another follows: reads PAGE_SIZE + 1 rows."""
-    try:
-        number = max(1, int(number))
-    except (TypeError, ValueError):
-        number = 1
-    offset = (number - 1) * PAGE_SIZE
-    rows = list(queryset[offset : offset + PAGE_SIZE + 1])
-    return _Page(object_list=rows[:PAGE_SIZE], number=number, has_next=len(rows) > PAGE_SIZE)

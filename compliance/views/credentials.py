@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from collections_app.form_errors import add_service_errors
 from compliance.access import officer_required
 from compliance.forms.credentials import (
     CredentialAddForm,
@@ -157,11 +158,7 @@ def _saved(form, service, **kwargs) -> bool:
     try:
         service(**kwargs)
     except ValidationError as error:
-        if not hasattr(error, "error_dict"):
-            form.add_error(None, error)
-            return False
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+        add_service_errors(form, error)
         return False
     return True
 

@@ -5,8 +5,6 @@ POST of its own that answers with a redirect, or re-renders the flag page with t
 errors and status 400.
 """
 
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -14,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from collections_app.form_errors import add_service_errors
+from collections_app.paging import page_without_count
 from collections_app.roles import Role, role_of
 from compliance.access import officer_required
 from compliance.forms.flags import (
@@ -45,7 +45,7 @@ def flag_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "now": now, "query": query.urlencode()}
-    context["page"] = _page(flags, request.GET.get("page"), PAGE_SIZE)
+    context["page"] = page_without_count(flags, request.GET.get("page"), PAGE_SIZE)
     return render(request, LIST, context)
 
 
@@ -124,44 +124,6 @@ def _done(form, service, **arguments) -> bool:
     try:
         service(now=timezone.now(), **arguments)
     except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for name, errors in error.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
-        else:
-            form.add_error(None, error.messages)
+        add_service_errors(form, error)
         return False
     return True
-
-
-@dataclass(frozen=True)
-class _Page:
-    object_list: list
-    number: int
-    has_next: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_other_pages(self) -> bool:
-        return self.has_next or self.has_previous
-
-    @property
-    def next_page_number(self) -> int:
-        return self.number + 1
-
-    @property
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-
-def _page(queryset, number, size: int) -> _Page:
-    """One page and whether another follows: reads size + 1 rows, never counts them all."""
-    try:
-        number = max(1, int(number))
-    except (TypeError, ValueError):
-        number = 1
-    offset = (number - 1) * size
-    rows = list(queryset[offset : offset + size + 1])
-    return _Page(object_list=rows[:size], number=number, has_next=len(rows) > size)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from collections_app.form_errors import add_service_errors
 from compliance.access import officer_required
 from compliance.forms.packs import DraftCreateForm, PackEditForm, PublishForm
 from compliance.selectors.packs import (
@@ -60,7 +61,7 @@ def pack_draft_new(request, version):
                 source=source, by=request.user, now=timezone.now(), **form.cleaned_data
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Draft %(v)s created.") % {"v": draft.version})
             return redirect("compliance:pack_edit", version=draft.version)
@@ -130,7 +131,7 @@ def pack_publish_view(request, version):
                 now=timezone.now(),
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             visits = len({flag.visit_id for flag in done.flags})
             text = ngettext(
@@ -141,12 +142,3 @@ def pack_publish_view(request, version):
             messages.success(request, text % {"v": done.pack.version, "n": visits})
             return redirect("compliance:pack_detail", version=done.pack.version)
     return _detail(request, draft, publish_form=form, status=400)
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    """A service's field errors onto the form's fields; anything else as a form error."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from collections_app.form_errors import add_service_errors
 from visits.forms.evidence import EvidenceForm
 from visits.models import Evidence
 from visits.selectors import (
@@ -47,7 +48,7 @@ def evidence_add_view(request, public_id):
             upload = form.cleaned_data["file"]
             evidence_add(visit=visit, upload=upload, by=request.user, now=timezone.now())
         except ValidationError as error:
-            _errors_to_form(form, error)
+            add_service_errors(form, error)
     if request.htmx:
         context = evidence_panel(visit=visit, user=request.user, form=form if form.errors else None)
         return render(request, PARTIAL, context, status=400 if form.errors else 200)
@@ -80,11 +81,3 @@ def evidence_file(request, public_id):
     # Borrower evidence stays out of shared caches and the phone's disk cache.
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def _errors_to_form(form: EvidenceForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)

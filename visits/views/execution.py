@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from collections_app.form_errors import add_service_errors
 from visits.forms.reports import PositionForm, ReportForm, ReviewForm, schedule_text
 from visits.selectors import reviews_for_user, visit_get_for_user
 from visits.services.execution import Position, StartRefused, visit_check_out, visit_start
@@ -80,7 +81,7 @@ def visit_report(request, public_id):
             messages.success(request, _("Draft saved."))
             return redirect("visits:visit_report", public_id=visit.public_id)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error, rename={"plan_installments": "plan_schedule"})
     status = 400 if request.method == "POST" else 200
     return render(
         request, "visits/visit_report.html", {"visit": visit, "form": form}, status=status
@@ -161,12 +162,3 @@ def _submitted(request, submission) -> None:
         )
     else:
         messages.success(request, _("Report submitted for review."))
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for field, errors in error.message_dict.items():
-        target = "plan_schedule" if field == "plan_installments" else field
-        form.add_error(target if target in form.fields else None, errors)

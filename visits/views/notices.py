@@ -1,7 +1,5 @@
 """The notice outbox page, the printable letter, and the SMS gateway's delivery receipts."""
 
-from dataclasses import dataclass
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import JsonResponse
@@ -10,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from collections_app.paging import page_without_count
 from collections_app.roles import Role, role_of
 from visits.filters import NoticeFilter
 from visits.models import NoticeChannel
@@ -30,7 +29,7 @@ def notice_list(request):
     """Newest first; pages without a COUNT of the whole outbox."""
     notices = notice_list_for_user(user=request.user).order_by("-created_at", "-id")
     outbox = NoticeFilter(request.GET, queryset=notices)
-    page = _page(outbox.qs, request.GET.get("page"), settings.NOTICES_PAGE_SIZE)
+    page = page_without_count(outbox.qs, request.GET.get("page"), settings.NOTICES_PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -69,37 +68,3 @@ def sms_receipt(request):
     except ReceiptInvalid as exc:
         return JsonResponse({"error": exc.message, "field": exc.field}, status=400)
     return JsonResponse({"notice": str(notice.public_id), "status": notice.status})
-
-
-@dataclass(frozen=True)
-class _Page:
-    object_list: list
-    number: int
-    has_next: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_other_pages(self) -> bool:
-        return self.has_next or self.has_previous
-
-    @property
-    def next_page_number(self) -> int:
-        return self.number + 1
-
-    @property
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-
-def _page(queryset, number, size: int) -> _Page:
-    """One page and whether another follows: reads size + 1 rows, never counts them all."""
-    try:
-        number = max(1, int(number))
-    except (TypeError, ValueError):
-        number = 1
-    offset = (number - 1) * size
-    rows = list(queryset[offset : offset + size + 1])
-    return _Page(object_list=rows[:size], number=number, has_next=len(rows) > size)

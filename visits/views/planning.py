@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from collections_app.form_errors import add_service_errors
 from collections_app.selectors import case_get_for_user
 from compliance.display import finding_rows
 from compliance.services.checks import compliance_check_plan
@@ -172,11 +173,7 @@ def _book(request, form, book):
             justification=form.cleaned_data["justification"],
         )
     except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error.messages)
+        add_service_errors(form, error)
         return None
 
 
