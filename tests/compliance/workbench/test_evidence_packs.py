@@ -9,30 +9,25 @@ the supervisor; plus a refused booking (a check on the case with no visit).
 import hashlib
 import io
 import json
-import os
-import subprocess
-import sys
 import uuid
 import zipfile
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
-from collections_app.celery import app
 from compliance.models import AuditEvent, ComplianceCheck, EvidencePackJob
 from compliance.services.audit import audit_verify
 from compliance.services.evidence_packs import evidence_pack_build, evidence_pack_request
 from compliance.tasks import evidence_pack_build_task
 from tests import factories as f
-from tests.collections_app.test_worker import _test_database_url
 from tests.compliance.workbench.conftest import AT_DOOR, AT_HOME, LEAVING, REPORT, SUBMITTED
 from tests.visits import files as F
 from tests.visits.conftest import NOW, moved
+from tests.worker import celery_worker, needs_worker
 from visits.models import Evidence, Notice
 from visits.services.booking import visit_book
 from visits.services.evidence import evidence_add
@@ -465,12 +460,7 @@ def test_button_shows_for_officers_only(story, compliance_officer, agent):
 # A real worker
 
 
-@pytest.mark.worker
-@pytest.mark.usefixtures("restore_roles")  # transactional_db empties the role groups
-@pytest.mark.skipif(
-    not settings.CELERY_BROKER_URL or settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
-    reason="needs a broker and PostgreSQL: set CELERY_BROKER_URL and DATABASE_URL",
-)
+@needs_worker
 def test_a_real_worker_builds_the_pack(transactional_db, tmp_path, settings):
     """The build task in a Celery worker process: it sees the committed job, writes the ZIP
     to the shared media folder and leaves the job done at 100 %."""
@@ -480,66 +470,11 @@ def test_a_real_worker_builds_the_pack(transactional_db, tmp_path, settings):
     job = EvidencePackJob.objects.create(
         requested_by=officer, case=case, language="en", created_at=NOW
     )
-    queue = f"fv-test-{uuid.uuid4().hex}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "collections_app.settings",
-        "DATABASE_URL": _test_database_url(),
-        "DJANGO_CONN_MAX_AGE": "0",
-        "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND or settings.CELERY_BROKER_URL,
-    }
-    log_path = tmp_path / "worker.log"
-    eager = app.conf.task_always_eager
-    with log_path.open("w") as log:
-        worker = subprocess.Popen(  # noqa: S603  (fixed argv, no shell)
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "collections_app",
-                "worker",
-                "--pool=solo",
-                "-Q",
-                queue,
-                "-n",
-                f"{queue}@%h",
-                "--loglevel=INFO",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            app.conf.task_always_eager = False
-            result = evidence_pack_build_task.apply_async(args=[job.pk], queue=queue)
-            try:
-                status = result.get(timeout=60)
-            except Exception as exc:
-                raise AssertionError(
-                    f"worker did not answer: {exc!r}\n{log_path.read_text()}"
-                ) from exc
-            result.forget()
-        finally:
-            app.conf.task_always_eager = eager
-            worker.terminate()
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
-            with app.connection_for_write() as conn:  # leave no bindings behind in the broker
-                bound = app.amqp.queues[queue](conn.default_channel)
-                bound.declare()
-                bound.delete()
+    with celery_worker(tmp_path, DJANGO_MEDIA_ROOT=str(settings.MEDIA_ROOT)) as worker:
+        result = evidence_pack_build_task.apply_async(args=[job.pk], queue=worker.queue)
+        status = worker.result(result)
 
-    assert f"evidence_pack_build_task[{result.id}] succeeded" in log_path.read_text()
+    assert f"evidence_pack_build_task[{result.id}] succeeded" in worker.log()
     job.refresh_from_db()
     assert (status, job.status, job.progress) == ("done", "done", 100)
     with job.file.open("rb") as handle:
