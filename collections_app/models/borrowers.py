@@ -196,6 +196,8 @@ class Address(TimeStampedModel):
     lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     lng = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     is_primary = models.BooleanField(_("primary"), default=False)
+    # The core banking system's id for this address: the natural key of address imports.
+    external_ref = models.CharField(_("core-banking reference"), max_length=40, blank=True)
 
     class Meta:
         verbose_name = _("address")
@@ -218,6 +220,11 @@ class Address(TimeStampedModel):
             ),
             models.UniqueConstraint(
                 fields=["borrower"], condition=Q(is_primary=True), name="address_one_primary"
+            ),
+            models.UniqueConstraint(
+                fields=["borrower", "external_ref"],
+                condition=~Q(external_ref=""),
+                name="address_unique_external_ref",
             ),
         ]
         indexes = [

@@ -96,6 +96,17 @@ class Case(TimeStampedModel):
     # Maintained by visits and contacts (later issues); shown on the worklist.
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
     next_visit_at = models.DateTimeField(_("next visit"), null=True, blank=True)
+    # Written by the repayment-propensity score (scoring app); the worklist's default order.
+    repay_probability = models.DecimalField(
+        _("repayment probability"),
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    expected_recovery = money_field(_("expected recovery"), default=ZERO, editable=False)
+    scored_at = models.DateTimeField(_("scored at"), null=True, blank=True, editable=False)
 
     objects = CaseQuerySet.as_manager()
 
@@ -117,6 +128,12 @@ class Case(TimeStampedModel):
                 condition=Q(closed_on__isnull=True) | Q(closed_on__gte=F("opened_on")),
                 name="case_closed_after_opened",
             ),
+            non_negative("expected_recovery", "case_expected_recovery_non_negative"),
+            models.CheckConstraint(
+                condition=Q(repay_probability__isnull=True)
+                | Q(repay_probability__gte=0, repay_probability__lte=1),
+                name="case_repay_probability_range",
+            ),
             models.CheckConstraint(
                 condition=Q(status="open", closed_on__isnull=True)
                 | Q(status="closed", closed_on__isnull=False),
@@ -130,6 +147,14 @@ class Case(TimeStampedModel):
             ),
             # Supervisor worklist: the team's open cases, worst first.
             models.Index(fields=["team", "status", "-dpd"], name="case_team_worklist"),
+            # Prioritised worklists: highest expected recovery first.
+            models.Index(
+                fields=["assigned_collector", "status", "-expected_recovery"],
+                name="case_collector_priority",
+            ),
+            models.Index(
+                fields=["team", "status", "-expected_recovery"], name="case_team_priority"
+            ),
             # Bucket filter across a portfolio.
             models.Index(fields=["status", "bucket"], name="case_status_bucket"),
         ]

@@ -56,6 +56,9 @@ class StaffProfile(TimeStampedModel):
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    # Allocation: how many open cases a collector can work, and the district they cover.
+    capacity = models.PositiveSmallIntegerField(_("case capacity"), default=40)
+    district = models.CharField(_("district covered"), max_length=50, blank=True)
 
     class Meta:
         verbose_name = _("staff profile")
