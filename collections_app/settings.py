@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "collections_app",
     "visits",
     "compliance",
+    "scoring",
 ]
 
 MIDDLEWARE = [
