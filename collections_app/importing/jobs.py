@@ -43,6 +43,7 @@ def import_job_run(*, job_id: int, now=None) -> ImportJob:
             by=job.created_by,
             now=now,
             progress=progress,
+            subject=job,
         )
     finally:
         side.close()

@@ -8,8 +8,8 @@ staged rows map onto the target table's columns.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from collections_app.models import Borrower, Installment, Loan, Repayment
-from collections_app.models.borrowers import BorrowerGender, Jurisdiction
+from collections_app.models import Address, Borrower, Installment, Loan, Repayment
+from collections_app.models.borrowers import AddressKind, BorrowerGender, Jurisdiction
 from collections_app.models.loans import LoanProduct, LoanStatus, RepaymentChannel
 
 from . import parsing as p
@@ -19,7 +19,7 @@ from . import parsing as p
 class Column:
     name: str
     parse: Callable
-    sql_type: str  # text, date, numeric(14,2), numeric(6,3), integer
+    sql_type: str  # text, date, numeric(14,2), numeric(6,3), numeric(9,6), integer, boolean
     required: bool = True  # must be in the header
 
 
@@ -28,6 +28,16 @@ class Ref:
     column: str  # file column
     model: type  # the table it must exist in
     field: str  # that table's natural key
+
+
+@dataclass(frozen=True)
+class OnePrimary:
+    """At most one row per parent may have `flag` set (a partial unique index): the file
+    may name one per parent, and naming one clears the parent's previous one."""
+
+    flag: str  # boolean column, same name in the file and the target
+    per: str  # file column naming the parent
+    parent: str  # the target's column for the parent
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,7 @@ class Kind:
     refs: tuple[Ref, ...] = ()
     row_check: Callable[[dict], list[tuple[str, str]]] | None = None
     loan_join: str = ""  # SQL joining staging `s` to the affected loans `l`
+    one_primary: OnePrimary | None = None
 
     @property
     def update(self) -> tuple[str, ...]:
@@ -63,6 +74,13 @@ def _installment_sum(row: dict) -> list[tuple[str, str]]:
         row["amount_due"] = total
     elif row["amount_due"] != total:
         return [("amount_due", f"must equal principal_due + interest_due + fee_due ({total})")]
+    return []
+
+
+def _lat_lng_together(row: dict) -> list[tuple[str, str]]:
+    if (row["lat"] is None) != (row["lng"] is None):
+        missing = "lng" if row["lng"] is None else "lat"
+        return [(missing, "give both lat and lng, or neither")]
     return []
 
 
@@ -192,4 +210,43 @@ REPAYMENTS = Kind(
     loan_join="JOIN {loan} l ON l.account_number = s.account_number",
 )
 
-KINDS = {k.name: k for k in (BORROWERS, LOANS, INSTALLMENTS, REPAYMENTS)}
+_ADDRESS_DEFAULT = {name: Address._meta.get_field(name).default for name in ("province", "city")}
+
+ADDRESSES = Kind(
+    name="addresses",
+    model=Address,
+    columns=(
+        Column("customer_number", p.text(32), "text"),
+        Column("address_ref", p.text(40), "text"),
+        Column("kind", p.choice(AddressKind.values, default="home"), "text", False),
+        Column("province", p.text(50, default=_ADDRESS_DEFAULT["province"]), "text", False),
+        Column("city", p.text(50, default=_ADDRESS_DEFAULT["city"]), "text", False),
+        Column("district", p.text(50), "text"),
+        Column("street", p.text(200), "text"),
+        Column("postal_code", p.text(10, required=False), "text", False),
+        Column("lat", p.coordinate(90), "numeric(9,6)", False),
+        Column("lng", p.coordinate(180), "numeric(9,6)", False),
+        Column("is_primary", p.flag, "boolean", False),
+    ),
+    key=("customer_number", "address_ref"),
+    conflict=("borrower_id", "external_ref"),
+    targets=(
+        ("borrower_id", "b.id"),
+        ("external_ref", "s.address_ref"),
+        ("kind", "s.kind"),
+        ("province", "s.province"),
+        ("city", "s.city"),
+        ("district", "s.district"),
+        ("street", "s.street"),
+        ("postal_code", "s.postal_code"),
+        ("lat", "s.lat"),
+        ("lng", "s.lng"),
+        ("is_primary", "s.is_primary"),
+    ),
+    joins="JOIN {borrower} b ON b.customer_number = s.customer_number",
+    refs=(Ref("customer_number", Borrower, "customer_number"),),
+    row_check=_lat_lng_together,
+    one_primary=OnePrimary(flag="is_primary", per="customer_number", parent="borrower_id"),
+)
+
+KINDS = {k.name: k for k in (BORROWERS, ADDRESSES, LOANS, INSTALLMENTS, REPAYMENTS)}

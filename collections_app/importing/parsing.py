@@ -7,10 +7,14 @@ from decimal import Decimal, InvalidOperation
 _DATE = re.compile(r"(\d{4})[-/]?(\d{1,2})[-/]?(\d{1,2})")
 _AMOUNT = re.compile(r"-?\d{1,12}(\.\d{1,2})?")
 _RATE = re.compile(r"\d{1,3}(\.\d{1,3})?")
+_COORDINATE = re.compile(r"-?\d{1,3}(\.\d{1,6})?")
+_TRUE, _FALSE = ("1", "true", "yes", "y", "t"), ("", "0", "false", "no", "n", "f")
 
 
-def text(max_length: int, *, required: bool = True):
+def text(max_length: int, *, required: bool = True, default: str = ""):
     def parse(value: str) -> str:
+        if not value and default:
+            return default
         if required and not value:
             raise ValueError("required")
         if len(value) > max_length:
@@ -94,3 +98,29 @@ def email(value: str) -> str:
     if value and (len(value) > 254 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value)):
         raise ValueError("not an e-mail address")
     return value
+
+
+def coordinate(limit: int):
+    """Degrees of latitude (limit 90) or longitude (180), up to six decimals, or empty."""
+
+    def parse(value: str) -> Decimal | None:
+        if not value:
+            return None
+        if not _COORDINATE.fullmatch(value):
+            raise ValueError("not a coordinate (degrees, at most 6 decimals)")
+        result = Decimal(value)
+        if not -limit <= result <= limit:
+            raise ValueError(f"must be from -{limit} to {limit}")
+        return result
+
+    return parse
+
+
+def flag(value: str) -> bool:
+    """Yes/no cells as core systems and spreadsheets write them; empty is no."""
+    lowered = value.lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ValueError("not a yes/no value (1 or 0, true or false)")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from openpyxl.utils.exceptions import InvalidFileException
 
 from collections_app.services.ledger import RefreshResult, ledger_refresh
+from compliance.services.audit import audit_record
 
 from . import staging
 from .kinds import KINDS, Kind
@@ -73,12 +74,15 @@ def core_import(
     now: datetime | None = None,
     progress: Callable[[float], None] | None = None,
     refresh: bool = True,
+    subject=None,
 ) -> ImportResult:
     """Validate and upsert every row of `path`; any error (or a dry run) commits nothing.
 
     On success the affected loans' DPD, buckets and cases are refreshed set-based, in
     their own transaction and timed apart from the import. `by` is the user importing
     (None from the command line); `progress` gets the fraction of the file read so far.
+    A committed import is audited, as `subject` (the upload page's job) if given, else as
+    the file.
     """
     spec = KINDS[kind]
     now = now or timezone.now()
@@ -93,6 +97,7 @@ def core_import(
                 staging.stage_drop(cur)
             if dry_run or not result.ok:
                 raise _Rollback
+            _audit(result, path=Path(path), encoding=encoding, by=by, now=now, subject=subject)
     except _Rollback:
         loan_ids = []
     result.import_seconds = time.perf_counter() - started
@@ -102,6 +107,34 @@ def core_import(
         result.refresh = ledger_refresh(as_of=timezone.localdate(now), loan_ids=loan_ids)
         result.refresh_seconds = time.perf_counter() - started
     return result
+
+
+def _audit(result: ImportResult, *, path: Path, encoding: str, by, now, subject) -> None:
+    """One event per committed import, last in its transaction (the audit lock is held
+    until commit)."""
+    where = (
+        {"obj": subject}
+        if subject is not None
+        else {
+            "object_type": "collections_app.import_file",
+            "object_id": path.name[-64:],
+        }
+    )
+    audit_record(
+        actor=by,
+        action="core_import.committed",
+        data={
+            "kind": result.kind,
+            "file": path.name,
+            "encoding": encoding,
+            "rows": result.rows,
+            "inserted": result.inserted,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+        },
+        at=now,
+        **where,
+    )
 
 
 def _import(cur, spec: Kind, path, encoding, now, result, progress) -> list[int]:
@@ -137,11 +170,13 @@ def _import(cur, spec: Kind, path, encoding, now, result, progress) -> list[int]
         return []
     try:
         with transaction.atomic():
+            staging.upsert_lock(cur, spec)
+            left = staging.moved_loan_ids(cur, spec)
             result.inserted, result.updated = staging.upsert(cur, spec, now)
     except DatabaseError as exc:
         _add(result, [RowError(0, "", "", f"rejected by the database: {exc}".strip())], 1)
         return []
-    return staging.affected_loan_ids(cur, spec)
+    return sorted({*staging.affected_loan_ids(cur, spec), *left})
 
 
 def _add(result: ImportResult, errors: list[RowError], total: int) -> None:
@@ -192,7 +227,8 @@ def _parsed_rows(spec: Kind, source, result: ImportResult, progress):
             row = dict(zip(names, values, strict=True))
             problems = check(row)
             for name, reason in problems:
-                _row_error(result, RowError(number, name, str(row[name]), reason))
+                shown = "" if row[name] is None else str(row[name])
+                _row_error(result, RowError(number, name, shown, reason))
             if problems:
                 continue
             values = [row[name] for name in names]

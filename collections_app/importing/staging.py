@@ -90,7 +90,14 @@ def stage_load(cur, kind: Kind, rows: Iterator[tuple]) -> None:
     marks = ", ".join(["%s"] * (len(kind.columns) + 1))
     sql = f"INSERT INTO {STAGE} ({names}) VALUES ({marks})"
     while batch := list(islice(rows, 5000)):
-        cur.executemany(sql, [[v if v is None else str(v) for v in row] for row in batch])
+        cur.executemany(sql, [[_sqlite_value(v) for v in row] for row in batch])
+
+
+def _sqlite_value(value):
+    # Decimals as text keep every digit; booleans as 0/1, which SQLite compares as such.
+    if value is None or isinstance(value, bool | int):
+        return value
+    return str(value)
 
 
 def stage_errors(cur, kind: Kind) -> tuple[list[RowError], int]:
@@ -113,6 +120,20 @@ def stage_errors(cur, kind: Kind) -> tuple[list[RowError], int]:
                 value = " / ".join(str(v) for v in row[1:-1])
                 reason = f"duplicate of row {row[-1]}"
                 errors.append(RowError(row[0], "+".join(kind.key), value, reason))
+    if (one := kind.one_primary) is not None:
+        cur.execute(
+            f"""
+            SELECT line, {one.per}, first FROM (
+                SELECT line, {one.per}, MIN(line) OVER (PARTITION BY {one.per}) AS first
+                FROM {STAGE} WHERE {one.flag}) d
+            WHERE line > first ORDER BY line
+            """
+        )
+        for line, value, first in cur.fetchall():
+            total += 1
+            if len(errors) < MAX_REPORTED:
+                reason = f"a second {one.flag} row for this {one.per} (first in row {first})"
+                errors.append(RowError(line, one.flag, str(value), reason))
     for ref in kind.refs:
         cur.execute(
             f"""
@@ -153,26 +174,23 @@ def _insert_only(kind: Kind, now) -> tuple[list[str], list[str], list]:
 
 def upsert(cur, kind: Kind, now) -> tuple[int, int]:
     """Update the rows whose columns differ, then insert the new ones: two set-based
-    statements. Returns (inserted, updated).
+    statements (two more where a kind has a primary flag). Returns (inserted, updated).
 
     Not INSERT … ON CONFLICT: its speculative insertion cost half as much again as a
-    plain INSERT for new rows (measured, see docs/import.md). The lock keeps a concurrent
-    import of the same kind from slipping a row in between the two statements.
+    plain INSERT for new rows (measured, see docs/import.md). Call upsert_lock first: the
+    lock keeps a concurrent import of the same kind from slipping a row in between.
     """
     target = table(kind.model)
-    if connection.vendor == "postgresql":
-        cur.execute(f"LOCK TABLE {target} IN SHARE ROW EXCLUSIVE MODE")
-    source = (
-        f"(SELECT {', '.join(f'{e} AS {q(c)}' for c, e in kind.targets)}"
-        f" FROM {STAGE} s {_joins(kind.joins)}) n"
-    )
-    key_match = " AND ".join(f"{target}.{q(c)} = n.{q(c)}" for c in kind.conflict)
+    key_match = _key_match(kind, target)
     changed = " OR ".join(f"{target}.{q(c)} IS DISTINCT FROM n.{q(c)}" for c in kind.update)
-    sets, set_params = [f"{q(c)} = n.{q(c)}" for c in kind.update], []
-    if any(f.name == "updated_at" for f in kind.model._meta.concrete_fields):
-        sets.append(f"{q('updated_at')} = %s")
-        set_params.append(
-            kind.model._meta.get_field("updated_at").get_db_prep_save(now, connection)
+    sets = [f"{q(c)} = n.{q(c)}" for c in kind.update]
+    stamp, set_params = _stamp(kind, now)
+    sets += stamp
+    if (one := kind.one_primary) is not None:
+        # This pass may only clear the flag: setting it waits until every other row of the
+        # parent has lost it (the partial unique index is checked row by row).
+        sets[kind.update.index(one.flag)] = (
+            f"{q(one.flag)} = {target}.{q(one.flag)} AND n.{q(one.flag)}"
         )
     if kind.name == "installments":
         # A smaller amount due must not leave more paid than due; the refresh re-allocates.
@@ -181,10 +199,13 @@ def upsert(cur, kind: Kind, now) -> tuple[int, int]:
             f" THEN n.amount_due ELSE {target}.paid_amount END"
         )
     cur.execute(
-        f"UPDATE {target} SET {', '.join(sets)} FROM {source} WHERE {key_match} AND ({changed})",
+        f"UPDATE {target} SET {', '.join(sets)} FROM {_source(kind)}"
+        f" WHERE {key_match} AND ({changed})",
         set_params,
     )
     updated = cur.rowcount
+    if one is not None:
+        _primary_move(cur, kind, one, target, stamp, set_params)
     extra_cols, extra_exprs, params = _insert_only(kind, now)
     cols = [q(c) for c, _e in kind.targets] + extra_cols
     exprs = [e for _c, e in kind.targets] + extra_exprs
@@ -198,6 +219,67 @@ def upsert(cur, kind: Kind, now) -> tuple[int, int]:
         params,
     )
     return cur.rowcount, updated
+
+
+def upsert_lock(cur, kind: Kind) -> None:
+    """Taken before anything reads the target for the upsert; held until commit."""
+    if connection.vendor == "postgresql":
+        cur.execute(f"LOCK TABLE {table(kind.model)} IN SHARE ROW EXCLUSIVE MODE")
+
+
+def _source(kind: Kind) -> str:
+    """The staged rows as the target's columns, aliased `n`."""
+    return (
+        f"(SELECT {', '.join(f'{e} AS {q(c)}' for c, e in kind.targets)}"
+        f" FROM {STAGE} s {_joins(kind.joins)}) n"
+    )
+
+
+def _key_match(kind: Kind, target: str) -> str:
+    return " AND ".join(f"{target}.{q(c)} = n.{q(c)}" for c in kind.conflict)
+
+
+def _stamp(kind: Kind, now) -> tuple[list[str], list]:
+    if not any(f.name == "updated_at" for f in kind.model._meta.concrete_fields):
+        return [], []
+    value = kind.model._meta.get_field("updated_at").get_db_prep_save(now, connection)
+    return [f"{q('updated_at')} = %s"], [value]
+
+
+def _primary_move(cur, kind: Kind, one, target: str, stamp: list[str], params: list) -> None:
+    """Where the file names a parent's primary row, the parent's other rows (those the file
+    does not list) lose the flag; then the file's primary rows get it."""
+    flag, parent = q(one.flag), q(one.parent)
+    parent_expr = dict(kind.targets)[one.parent]
+    joins = _joins(kind.joins)
+    listed = " AND ".join(f"{target}.{q(c)} = {e}" for c, e in kind.targets if c in kind.conflict)
+    cur.execute(
+        f"""
+        UPDATE {target} SET {", ".join([f"{flag} = FALSE", *stamp])}
+        WHERE {target}.{flag}
+          AND {target}.{parent} IN (SELECT {parent_expr} FROM {STAGE} s {joins} WHERE s.{flag})
+          AND NOT EXISTS (SELECT 1 FROM {STAGE} s {joins} WHERE {listed})
+        """,
+        params,
+    )
+    cur.execute(
+        f"UPDATE {target} SET {', '.join([f'{flag} = TRUE', *stamp])} FROM {_source(kind)}"
+        f" WHERE {_key_match(kind, target)} AND n.{flag} AND NOT {target}.{flag}",
+        params,
+    )
+
+
+def moved_loan_ids(cur, kind: Kind) -> list[int]:
+    """Loans that rows of the file are about to leave (a repayment re-imported against
+    another loan): their ledger needs a refresh as much as the loans the rows go to."""
+    if "loan_id" not in kind.update:
+        return []
+    target = table(kind.model)
+    cur.execute(
+        f"SELECT DISTINCT {target}.loan_id FROM {_source(kind)} JOIN {target}"
+        f" ON {_key_match(kind, target)} WHERE {target}.loan_id <> n.loan_id"
+    )
+    return [row[0] for row in cur.fetchall()]
 
 
 def affected_loan_ids(cur, kind: Kind) -> list[int]:

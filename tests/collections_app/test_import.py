@@ -349,3 +349,45 @@ def test_xlsx_errors_name_the_row_and_a_broken_workbook_is_an_error(tmp_path):
     broken = run("borrowers", tmp_path / "broken.xlsx")
     assert errors_of(broken) == {(1, "", "", "not a readable .xlsx workbook")}
     assert not Borrower.objects.exists()
+
+
+def test_a_repayment_moved_to_another_loan_refreshes_both_loans(tmp_path):
+    import_samples(*ALL)
+    old = Loan.objects.get(account_number="6222900000000001")
+    assert (old.dpd, old.bucket) == (52, "M2")
+    # A file with only the moved repayment: nothing else in it points at the old loan.
+    moved = "reference,account_number,paid_on,amount,channel\n" + (
+        "RP202602100001,6222900000000003,2026-02-10,1065.00,auto_debit\n"
+    )
+    result = run("repayments", write(tmp_path, moved))
+    assert (result.updated, result.affected_loans) == (1, 2)
+    # Only the 500.00 of 12 March is left on the old loan: installment 1 is unpaid again.
+    old.refresh_from_db()
+    assert Installment.objects.get(loan=old, number=1).paid_amount == Decimal("500.00")
+    assert (old.dpd, old.bucket) == (80, "M3")
+    assert Case.objects.get(borrower=old.borrower, status="open").dpd == 80
+    new = Loan.objects.get(account_number="6222900000000003")
+    assert Installment.objects.get(loan=new, number=1).paid_amount == Decimal("1065.00")
+
+
+def test_a_committed_import_is_audited_once(admin_user):
+    from compliance.models import AuditEvent
+
+    run("borrowers", SAMPLES / "borrowers.csv", dry_run=True)
+    run("borrowers", SAMPLES / "borrowers_gbk.csv")  # an error: nothing committed
+    assert not AuditEvent.objects.exists()
+    run("borrowers", SAMPLES / "borrowers.csv", by=admin_user)
+    run("borrowers", SAMPLES / "borrowers.csv")  # committed too, though nothing changed
+    first, again = AuditEvent.objects.order_by("id")
+    assert (first.action, first.actor_id, first.at) == ("core_import.committed", admin_user.pk, NOW)
+    assert (first.object_type, first.object_id) == ("collections_app.import_file", "borrowers.csv")
+    assert first.data == {
+        "kind": "borrowers",
+        "file": "borrowers.csv",
+        "encoding": "utf-8",
+        "rows": 3,
+        "inserted": 3,
+        "updated": 0,
+        "unchanged": 0,
+    }
+    assert (again.actor_label, again.data["unchanged"]) == ("system", 3)

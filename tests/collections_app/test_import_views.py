@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertTemplateUsed
 
-from collections_app.models import Borrower, ImportJob
+from collections_app.models import Address, Borrower, ImportJob
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -119,3 +119,26 @@ def test_a_redelivered_task_does_not_import_twice(
         upload(admin_client_, "borrowers", "b.csv", (SAMPLES / "borrowers.csv").read_bytes())
     job = import_job_run(job_id=ImportJob.objects.get().id)
     assert (job.status, job.inserted) == ("done", 3)
+
+
+def test_addresses_upload_is_imported_and_audited_as_the_job(
+    admin_client_, admin_user, django_capture_on_commit_callbacks
+):
+    from compliance.models import AuditEvent
+    from tests.factories import make_borrower
+
+    make_borrower(customer_number="C1")
+    data = "customer_number,address_ref,district,street,is_primary\nC1,A1,五华区,街1号,1\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(admin_client_, "addresses", "a.csv", data.encode())
+    job = ImportJob.objects.get()
+    assert (job.status, job.inserted) == (ImportJob.Status.DONE, 1)
+    assert Address.objects.get().external_ref == "A1"
+    event = AuditEvent.objects.get()
+    assert (event.action, event.actor_id) == ("core_import.committed", admin_user.pk)
+    assert (event.object_type, event.object_id) == ("collections_app.importjob", str(job.public_id))
+    assert (event.data["kind"], event.data["file"], event.data["inserted"]) == (
+        "addresses",
+        Path(job.file.name).name,
+        1,
+    )

@@ -12,7 +12,7 @@ from collections_app.importing import KINDS, core_import, error_report_write
 
 
 class Command(BaseCommand):
-    help = "Import borrowers, loans, installments or repayments from a core-banking CSV file."
+    help = "Import borrowers, addresses, loans, installments or repayments from the core system."
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=sorted(KINDS))
