@@ -12,6 +12,7 @@ app_name = "collections_app"
 ledger_patterns = [
     path("cases/<uuid:public_id>/", views.case_detail, name="case_detail"),
     path("cases/<uuid:public_id>/briefing/", views.case_briefing, name="case_briefing"),
+    path("cases/<uuid:public_id>/next/", views.case_next, name="case_next"),
     path(
         "cases/<uuid:public_id>/overdue-reason/",
         views.case_overdue_reason,

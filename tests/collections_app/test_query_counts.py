@@ -21,7 +21,8 @@ from collections_app.services.ledger import ledger_refresh
 from tests import factories as f
 
 WORKLIST_BUDGET = 10
-DOSSIER_BUDGET = 20
+# 20 for the dossier itself, 5 for its credit profile (collections_app.credit_profile).
+DOSSIER_BUDGET = 25
 DISTRICTS = ("五华区", "盘龙区", "官渡区", "西山区")
 BUCKETS = ("M1", "M2", "M3", "M4")
 
@@ -210,3 +211,28 @@ def test_first_request_of_a_session_costs_the_time_zone_lookup_once(request, per
     warm = count_queries(client, "/")
     print(f"worklist first request of the session ({persona}): {cold} (then {warm})")
     assert cold - warm == FIRST_REQUEST_EXTRA
+
+
+# Session, user, groups, the case, the filter's districts, the windowed query.
+NEXT_CASE_BUDGET = 6
+
+
+def test_next_case_does_not_grow_with_the_worklist(
+    agent_client, agent, team, django_assert_max_num_queries
+):
+    """One windowed query finds the next case however long the list. (From a case that is
+    not in the list, two more: is it there, and the list's first case.)"""
+    add_cases(agent, team, 5)
+    warm_up(agent_client)
+    params = {"wl": "bucket=M1&bucket=M2&sort=-overdue"}
+    first = agent_client.get(f"/?{params['wl']}").context["page"].object_list[0]
+    url = reverse("collections_app:case_next", args=[first.public_id])
+    with CaptureQueriesContext(connection) as small:
+        assert agent_client.get(url, params).status_code == 302
+    add_cases(agent, team, 35, start=5)
+    with django_assert_max_num_queries(NEXT_CASE_BUDGET):
+        assert agent_client.get(url, params).status_code == 302
+    with CaptureQueriesContext(connection) as large:
+        assert agent_client.get(url, params).status_code == 302
+    print(f"next case queries: 5 cases={len(small)}, 40 cases={len(large)}")
+    assert len(small) == len(large)
