@@ -8,9 +8,13 @@
   }
   const data = JSON.parse(source.textContent);
   // Amounts arrive as decimal strings (exact); the chart only needs them approximately.
-  const money = new Intl.NumberFormat(document.documentElement.lang || undefined, {
+  const lang = document.documentElement.lang || undefined;
+  const money = new Intl.NumberFormat(lang, { style: "currency", currency: "CNY" });
+  const axisMoney = new Intl.NumberFormat(lang, {
     style: "currency",
     currency: "CNY",
+    notation: "compact",
+    maximumFractionDigits: 1,
   });
   new Chart(canvas, {
     type: "bar",
@@ -24,9 +28,10 @@
     options: {
       responsive: true,
       maintainAspectRatio: true,
-      aspectRatio: 2.4,
+      // Taller on a phone, where 24 bars share a narrow card.
+      aspectRatio: canvas.parentElement.clientWidth < 576 ? 1.4 : 2.4,
       animation: false,
-      scales: { y: { beginAtZero: true, ticks: { callback: (value) => money.format(value) } } },
+      scales: { y: { beginAtZero: true, ticks: { callback: (value) => axisMoney.format(value) } } },
       plugins: {
         tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${money.format(item.parsed.y)}` } },
       },
