@@ -1,7 +1,8 @@
 """A real Celery worker process for tests (PostgreSQL + a broker; skipped otherwise).
 
 The worker listens on a queue of its own, so no other worker takes the test's tasks, and the
-queue is deleted from the broker afterwards.
+queue is deleted from the broker afterwards. `broker_url` points the worker and this process
+at another broker (a private Redis a test may stop); `Worker.process` lets a test kill it.
 """
 
 import os
@@ -38,6 +39,7 @@ NEEDS_WORKER = [
 class Worker:
     queue: str
     log_path: Path
+    process: subprocess.Popen | None = None
 
     def log(self) -> str:
         return self.log_path.read_text()
@@ -53,25 +55,38 @@ class Worker:
 
 
 @contextmanager
-def celery_worker(tmp_path: Path, *, default_queue: bool = False, **env):
+def celery_worker(
+    tmp_path: Path,
+    *,
+    default_queue: bool = False,
+    broker_url: str = "",
+    queue: str = "",
+    log_name: str = "worker.log",
+    **env,
+):
     """Run a worker process against this test session's database for the `with` block.
 
     `default_queue`: also send tasks enqueued without a queue (on-commit `.delay()`) to it.
+    `broker_url`: broker and result backend of the worker and of this process's Celery app
+    for the block (default: the configured ones).
+    `queue`: listen on this queue (e.g. a killed worker's) instead of a new one.
     `env`: extra environment for the worker (e.g. DJANGO_MEDIA_ROOT).
     """
-    queue = f"fv-test-{uuid.uuid4().hex}"
+    queue = queue or f"fv-test-{uuid.uuid4().hex}"
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "collections_app.settings",
         "DATABASE_URL": _test_database_url(),
         "DJANGO_CONN_MAX_AGE": "0",
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND or settings.CELERY_BROKER_URL,
+        "CELERY_BROKER_URL": broker_url or settings.CELERY_BROKER_URL,
+        "CELERY_RESULT_BACKEND": broker_url
+        or settings.CELERY_RESULT_BACKEND
+        or settings.CELERY_BROKER_URL,
         **env,
     }
-    log_path = tmp_path / "worker.log"
+    log_path = tmp_path / log_name
     eager, queue_before = app.conf.task_always_eager, app.conf.task_default_queue
-    with log_path.open("w") as log:
+    with log_path.open("w") as log, _app_broker(broker_url):
         process = subprocess.Popen(  # noqa: S603  (fixed argv, no shell)
             [
                 sys.executable,
@@ -100,7 +115,7 @@ def celery_worker(tmp_path: Path, *, default_queue: bool = False, **env):
             app.conf.task_always_eager = False
             if default_queue:
                 app.conf.task_default_queue = queue
-            yield Worker(queue, log_path)
+            yield Worker(queue, log_path, process)
         finally:
             app.conf.task_always_eager = eager
             app.conf.task_default_queue = queue_before
@@ -114,6 +129,40 @@ def celery_worker(tmp_path: Path, *, default_queue: bool = False, **env):
                 bound = app.amqp.queues[queue](conn.default_channel)
                 bound.declare()  # so that kombu knows the binding it is to delete
                 bound.delete()
+
+
+@contextmanager
+def _app_broker(url: str):
+    """Point this process's Celery app at `url` for the block (nothing when empty)."""
+    if not url:
+        yield
+        return
+    # Celery reads these two from the environment before its configuration.
+    names = ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")
+    saved_env = {name: os.environ.get(name) for name in names}
+    saved_conf = app.conf.broker_url, app.conf.result_backend
+    _drop_connections()
+    os.environ.update(dict.fromkeys(names, url))
+    app.conf.broker_url = app.conf.result_backend = url
+    try:
+        yield
+    finally:
+        _drop_connections()
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        app.conf.broker_url, app.conf.result_backend = saved_conf
+
+
+def _drop_connections() -> None:
+    """Forget the app's broker pools and result backend, so the next use takes those of the
+    URL the configuration now names (kombu keeps one pool per URL, reused on return)."""
+    app._pool = None
+    app.amqp._producer_pool = None
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
 
 
 def _test_database_url() -> str:

@@ -56,15 +56,31 @@ def notice_went_out(*, visit: Visit) -> bool:
     )
 
 
+# Publishing runs in the booking's request after commit: with the broker down, give up after
+# a fraction of a second rather than Celery's default, and leave the row to the sweeper.
+PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+
+
 def _sender(notice_id: int):
     def send() -> None:
         from visits.tasks import notice_send_task
 
         try:
-            notice_send_task.delay(notice_id)
-        except Exception:
+            # ignore_result: nobody waits for it (the row says how it went); asking for the
+            # result would subscribe to the result backend, which retries for 20 s and then
+            # fails for good when Redis is down.
+            notice_send_task.apply_async(
+                (notice_id,), ignore_result=True, retry_policy=PUBLISH_RETRY
+            )
+        except Exception as exc:
             # The booking has committed and the row is in the outbox: the sweeper sends it
             # within a minute, so a broker outage must not turn the booking into an error.
-            logger.exception("Could not queue notice %s; the sweeper will send it.", notice_id)
+            # One line per notice: an outage would otherwise fill the log with tracebacks.
+            logger.warning(
+                "Could not queue notice %s (%s: %s); the sweeper will send it.",
+                notice_id,
+                type(exc).__name__,
+                exc,
+            )
 
     return send
