@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views, views_import
+from . import views, views_allocation, views_import, views_notifications
 
 app_name = "collections_app"
 
@@ -31,6 +31,35 @@ ledger_patterns = [
         "imports/<uuid:public_id>/errors.csv",
         views_import.import_job_errors,
         name="import_job_errors",
+    ),
+    path("allocation/", views_allocation.allocation_index, name="allocation_index"),
+    path(
+        "allocation/<uuid:public_id>/",
+        views_allocation.allocation_team,
+        name="allocation_team",
+    ),
+    path(
+        "allocation/<uuid:public_id>/allocate/",
+        views_allocation.allocation_run,
+        name="allocation_run",
+    ),
+    path(
+        "allocation/<uuid:public_id>/reassign/",
+        views_allocation.reassign,
+        name="allocation_reassign",
+    ),
+    path(
+        "allocation/<uuid:public_id>/reassign/submit/",
+        views_allocation.reassign_submit,
+        name="allocation_reassign_submit",
+    ),
+    path("workload/", views_allocation.workload, name="workload"),
+    path("workload.csv", views_allocation.workload_csv, name="workload_csv"),
+    path("notifications/", views_notifications.notification_list, name="notification_list"),
+    path(
+        "notifications/read/",
+        views_notifications.notification_read,
+        name="notification_read",
     ),
 ]
 

@@ -71,6 +71,21 @@ def demo_logins():
     )
 
 
+def covered_districts(plan: list[tuple[str, str, int | None]]) -> list[str]:
+    """The district each collector covers (for allocation): their team's districts in turn,
+    so every district a team serves has someone; empty for everyone else."""
+    seen: dict[int, int] = {}
+    covered = []
+    for _username, role, team in plan:
+        if role != Role.COLLECTOR or team is None:
+            covered.append("")
+            continue
+        districts = TEAMS[team][1]
+        covered.append(districts[seen.get(team, 0) % len(districts)])
+        seen[team] = seen.get(team, 0) + 1
+    return covered
+
+
 def create_staff(rng: random.Random, mint: IdentityMint) -> Staffing:
     User = get_user_model()
     password = make_password(DEMO_PASSWORD)  # hashed once: hashing is deliberately slow
@@ -127,8 +142,11 @@ def create_staff(rng: random.Random, mint: IdentityMint) -> Staffing:
             employee_number=f"KM{10001 + n}",
             team=teams[team] if team is not None else None,
             phone=mint.mobile(),
+            district=district,
         )
-        for n, (user, (_u, _role, team)) in enumerate(zip(users, plan, strict=True))
+        for n, (user, (_u, _role, team), district) in enumerate(
+            zip(users, plan, covered_districts(plan), strict=True)
+        )
     )
 
     by_district: dict[str, TeamStaff] = {}

@@ -22,6 +22,7 @@ from .cases import (
 from .contacts import CallRecord
 from .imports import ImportJob
 from .loans import BucketChange, Installment, Loan, Repayment
+from .notifications import Notification
 from .staff import StaffProfile, Team
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "Jurisdiction",
     "Loan",
     "LocationType",
+    "Notification",
     "PromiseToPay",
     "Repayment",
     "RepaymentPlan",

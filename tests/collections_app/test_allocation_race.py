@@ -1,0 +1,44 @@
+"""Allocation runs at once on PostgreSQL: the row locks queue them, so no collector is
+filled past capacity and no case is assigned twice."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+
+from collections_app.models import Case, CaseAssignment
+from collections_app.services.allocation import allocate_cases
+
+from .allocation_helpers import at_once, collector, held_cases, unassigned_case
+
+NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="row locks are what is tested; SQLite serialises whole-database writes",
+    ),
+]
+
+
+@pytest.fixture(autouse=True)
+def _roles(restore_roles):
+    """Transactional tests empty the tables: put the role groups back afterwards."""
+
+
+def test_concurrent_allocations_never_overfill(team, supervisor):
+    small = collector(team, district="五华区", capacity=5, username="small")
+    large = collector(team, district="盘龙区", capacity=7, username="large")
+    held_cases(small, team, 2)
+    for n in range(20):
+        unassigned_case(team, district=("五华区", "盘龙区")[n % 2])
+
+    plans = at_once(4, lambda n: allocate_cases(team=team, by=supervisor, now=NOW))
+
+    assert sum(len(p.placements) for p in plans) == 3 + 7
+    assert Case.objects.open().filter(assigned_collector=small).count() == 5
+    assert Case.objects.open().filter(assigned_collector=large).count() == 7
+    current = CaseAssignment.objects.filter(ended_at__isnull=True)
+    assert current.count() == 10
+    assert current.values("case").distinct().count() == 10
