@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 import pytest
+from django.conf import settings
 
 from compliance.facts import VisitPlan
 from tests import factories as f
@@ -16,6 +17,16 @@ from visits.services.booking import VisitPlace
 from .private_redis import REDIS_SERVER, PrivateRedis
 
 SH = ZoneInfo("Asia/Shanghai")
+
+# Servers in other processes read the test database: PostgreSQL, committed data.
+NEEDS_POSTGRES = [
+    pytest.mark.usefixtures("restore_roles"),  # transactional_db empties the role groups
+    pytest.mark.skipif(
+        settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
+        reason="needs PostgreSQL: other processes cannot see the SQLite test database "
+        "(set DATABASE_URL=postgres://…)",
+    ),
+]
 
 NEEDS_PRIVATE_REDIS = [
     *NEEDS_WORKER,
