@@ -2,8 +2,10 @@
 (collections_app.mask); the API never reveals it. Rows are named by public id or by their
 natural key, never by database id."""
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import partial
 
 from django.utils.translation import gettext as _
 from rest_framework import serializers
@@ -187,3 +189,31 @@ class CaseAssignSerializer(StrictSerializer):
 class FieldErrorSerializer(serializers.Serializer):
     field = serializers.CharField()
     error = serializers.CharField()
+
+
+_DOC_FIELDS = {
+    "text": partial(serializers.CharField, allow_blank=True),
+    "date": serializers.DateField,
+    "integer": serializers.IntegerField,
+    "boolean": serializers.BooleanField,
+}
+
+
+def kind_item_serializer(kind) -> type[serializers.Serializer]:
+    """The OpenAPI shape of one item of an import kind's batch (its file columns). Only
+    for the schema: the kind's own parsers validate, exactly as for a file."""
+    fields = {}
+    for column in kind.columns:
+        make = _DOC_FIELDS.get(column.sql_type)
+        if choices := getattr(column.parse, "choices", None):
+            make = partial(serializers.ChoiceField, choices=choices)
+        if numeric := re.fullmatch(r"numeric\((\d+),(\d+)\)", column.sql_type):
+            digits, places = int(numeric[1]), int(numeric[2])
+            make = partial(serializers.DecimalField, max_digits=digits, decimal_places=places)
+        options = {"required": column.required}
+        if not column.required:
+            options["allow_null"] = True  # null, "" or left out: the column's default
+        fields[column.name] = make(**options)
+    name = f"{kind.name.title().rstrip('s')}ItemSerializer"
+    doc = f"One row of the {kind.name} batch: a row of the {kind.name} file (docs/import.md)."
+    return type(name, (StrictSerializer,), {**fields, "__doc__": doc})

@@ -1,5 +1,6 @@
 """Batch upserts for integrations, idempotent by natural key (customer number for borrowers,
-reference for repayments). Any error → nothing of the batch is written.
+reference for repayments, and the import kinds' keys for loans and installments). Any
+error → nothing of the batch is written.
 
 A borrower's details change over time, so a known customer number is updated with what the
 core system sends (and left alone when nothing differs). A repayment is a fact of the core
@@ -9,12 +10,13 @@ silent rewrite of the ledger.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from collections_app.importing.items import ItemRejected, items_upsert
 from collections_app.models import Borrower, Repayment
 from collections_app.services.ledger import ledger_refresh
 
@@ -117,6 +119,16 @@ def repayments_upsert(*, items: list[dict], by, as_of: date) -> BatchResult:
         Repayment.objects.bulk_create(new)
         ledger_refresh(as_of=as_of, loan_ids=sorted({r.loan_id for r in new}))
     return BatchResult(created=len(new), unchanged=len(items) - len(new))
+
+
+def kind_upsert(*, kind: str, items: list[dict], now: datetime) -> BatchResult:
+    """Rows of an import kind (loans, installments), validated and upserted by that kind's
+    own definition, the same as a file of it (collections_app.importing)."""
+    try:
+        result = items_upsert(kind=kind, items=items, now=now)
+    except ItemRejected as rejected:
+        raise ItemError(rejected.error.row, rejected.error.column, rejected.error.reason) from None
+    return BatchResult(created=result.inserted, updated=result.updated, unchanged=result.unchanged)
 
 
 def _first_difference(old: Repayment, item: dict) -> str | None:

@@ -6,7 +6,7 @@ groups' Django permissions (403); rows outside the caller's scope are 404.
 """
 
 import django_filters
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -18,12 +18,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
 from collections_app.api_tokens import TokenLedgerWrite, TokenReadOnly
+from collections_app.importing.kinds import KINDS
 from collections_app.models import Team
 from collections_app.selectors import case_get_for_user, collectors_for_user, teams_for_user
 from collections_app.services.cases import case_assign
 
 from . import filters, scope, serializers
-from .upserts import ItemError, borrowers_upsert, repayments_upsert
+from .upserts import ItemError, borrowers_upsert, kind_upsert, repayments_upsert
 
 BATCH_LIMIT = 1000
 
@@ -249,6 +250,12 @@ class Batch(LedgerView):
                 },
                 status=409,
             )
+        except DataError:
+            # A sum beyond what a money column holds, found only when the ledger is derived.
+            return Response(
+                {"field": "request", "error": _("A value is beyond what the ledger can hold.")},
+                status=400,
+            )
         return Response(
             {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
         )
@@ -283,3 +290,58 @@ class BorrowerBatch(Batch):
     def post(self, request):
         """Borrowers by customer number: new ones created, known ones updated."""
         return self.answer(borrowers_upsert, items=self.items(request))
+
+
+class KindBatch(Batch):
+    """Rows of an import kind, validated by that kind's parsers and upserted by its natural
+    key exactly as a file of that kind is (docs/import.md): new keys inserted, known ones
+    updated where a column differs, the affected loans' ledger refreshed."""
+
+    kind: str
+
+    def items(self, request) -> list[dict]:
+        if not isinstance(request.data, list):
+            raise BadInputError("request", _("Send a JSON list of items."))
+        if len(request.data) > BATCH_LIMIT:
+            raise BadInputError("request", _("At most %(n)d items a batch.") % {"n": BATCH_LIMIT})
+        for index, item in enumerate(request.data):
+            if not isinstance(item, dict):
+                raise BadInputError(f"[{index}]", _("Send an object."))
+        return request.data
+
+    def post(self, request):
+        return self.answer(
+            kind_upsert, kind=self.kind, items=self.items(request), now=timezone.now()
+        )
+
+
+_LOAN_ITEM = serializers.kind_item_serializer(KINDS["loans"])
+_INSTALLMENT_ITEM = serializers.kind_item_serializer(KINDS["installments"])
+
+
+class LoanBatch(KindBatch):
+    kind = "loans"
+    role_permission = "collections_app.add_loan"
+
+    @extend_schema(
+        request=_LOAN_ITEM(many=True),
+        responses={200: serializers.BatchResultSerializer, 400: serializers.FieldErrorSerializer},
+    )
+    def post(self, request):
+        """Loans by account number (the loans file's columns): new ones created, known ones
+        updated; the borrower must exist (by customer number)."""
+        return super().post(request)
+
+
+class InstallmentBatch(KindBatch):
+    kind = "installments"
+    role_permission = "collections_app.add_installment"
+
+    @extend_schema(
+        request=_INSTALLMENT_ITEM(many=True),
+        responses={200: serializers.BatchResultSerializer, 400: serializers.FieldErrorSerializer},
+    )
+    def post(self, request):
+        """Installments by account number and number (the installments file's columns);
+        the loan must exist. The paid amount is derived from repayments, never sent."""
+        return super().post(request)

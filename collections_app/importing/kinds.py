@@ -7,6 +7,7 @@ staged rows map onto the target table's columns.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from collections_app.models import Address, Borrower, Installment, Loan, Repayment
 from collections_app.models.borrowers import AddressKind, BorrowerGender, Jurisdiction
@@ -59,6 +60,9 @@ class Kind:
         return tuple(col for col, _expr in self.targets if col not in self.conflict)
 
 
+MAX_AMOUNT = Decimal("999999999999.99")  # what a money column (14 digits, 2 decimals) holds
+
+
 def _loan_dates(row: dict) -> list[tuple[str, str]]:
     if row["maturity_on"] <= row["disbursed_on"]:
         return [("maturity_on", "must be after disbursed_on")]
@@ -70,6 +74,8 @@ def _loan_dates(row: dict) -> list[tuple[str, str]]:
 
 def _installment_sum(row: dict) -> list[tuple[str, str]]:
     total = row["principal_due"] + row["interest_due"] + row["fee_due"]
+    if total > MAX_AMOUNT:
+        return [("amount_due", f"principal_due + interest_due + fee_due over {MAX_AMOUNT}")]
     if row["amount_due"] is None:
         row["amount_due"] = total
     elif row["amount_due"] != total:

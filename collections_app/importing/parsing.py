@@ -34,6 +34,7 @@ def choice(allowed, *, default: str | None = None):
             raise ValueError("not one of " + ", ".join(allowed))
         return value
 
+    parse.choices = allowed  # for the API's schema
     return parse
 
 

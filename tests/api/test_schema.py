@@ -11,7 +11,8 @@ def test_schema_generates_without_warnings(tmp_path):
     # --fail-on-warn turns every drf-spectacular warning (unguessable view, …) into a failure.
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yml"))
     text = (tmp_path / "s.yml").read_text()
-    for path in ("/api/v1/cases/", "/api/v1/repayments/batch/", "/api/v1/visits/"):
+    paths = ("/api/v1/cases/", "/api/v1/repayments/batch/", "/api/v1/loans/batch/")
+    for path in (*paths, "/api/v1/installments/batch/", "/api/v1/visits/"):
         assert f"{path}:" in text
 
 

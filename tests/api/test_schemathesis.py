@@ -31,7 +31,12 @@ def _openapi() -> dict:
 
 
 schema = schemathesis.openapi.from_dict(_openapi())
-BATCHES = ["/api/v1/repayments/batch/", "/api/v1/borrowers/batch/"]
+BATCHES = [
+    "/api/v1/repayments/batch/",
+    "/api/v1/borrowers/batch/",
+    "/api/v1/loans/batch/",
+    "/api/v1/installments/batch/",
+]
 batch_schema = schema.include(path=BATCHES)
 # People's writes (booking, cancelling, assigning, the compliance dry run) are not open to
 # tokens; an admin signed in with a password sends them.
