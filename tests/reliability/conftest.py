@@ -14,6 +14,7 @@ from tests import factories as f
 from tests.worker import NEEDS_WORKER
 from visits.services.booking import VisitPlace
 
+from .pg import restored_db  # noqa: F401  (a fixture for the backup tests)
 from .private_redis import REDIS_SERVER, PrivateRedis
 
 SH = ZoneInfo("Asia/Shanghai")
