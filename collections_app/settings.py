@@ -177,6 +177,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=0),
         "options": {"expires": 6 * 60 * 60},
     },
+    # 02:30 local, after the ledger refresh: score open cases (expected recovery, worklist order).
+    "score-cases-nightly": {
+        "task": "scoring.tasks.score_cases_task",
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 6 * 60 * 60},
+    },
     # 03:30 local: anonymise borrowers whose cases closed longer ago than the retention period.
     "retention-purge-nightly": {
         "task": "compliance.tasks.retention_purge_task",

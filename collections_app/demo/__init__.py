@@ -41,6 +41,7 @@ from .history import History, record_demo_history
 from .people import IdentityMint
 from .reset import DemoResetRefused, demo_data_present, demo_reset
 from .staff import DEMO_PASSWORD, Staffing, create_credentials, create_staff
+from .two_factor import create_demo_devices
 
 __all__ = [
     "DEMO_PASSWORD",
@@ -87,6 +88,7 @@ class _Run:
     accounts: portfolio.AccountMint
     references: portfolio.ReferenceMint
     staffing: Staffing
+    behaviour: random.Random  # the borrowers' latent repayment behaviour (portfolio.py)
     loans: int = 0
     installments: int = 0
     repayments: int = 0
@@ -115,8 +117,15 @@ def seed_demo(
         mint = IdentityMint(rng, today)
         staffing = create_staff(rng, mint)
         create_credentials(rng, staffing, today)
+        create_demo_devices()
         run = _Run(
-            rng, today, mint, portfolio.AccountMint(rng), portfolio.ReferenceMint(), staffing
+            rng,
+            today,
+            mint,
+            portfolio.AccountMint(rng),
+            portfolio.ReferenceMint(),
+            staffing,
+            random.Random(f"behaviour-{seed}"),
         )
         for first in range(0, borrowers, CHUNK):
             _seed_chunk(run, min(CHUNK, borrowers - first))
@@ -166,6 +175,8 @@ def _seed_chunk(run: _Run, size: int) -> None:
             bucket=portfolio.draw_bucket(rng),
             runs_business=dossier.runs_business,
             today=today,
+            propensity=run.behaviour.gauss(0, 1),
+            behaviour=run.behaviour,
         )
         loans.extend(drafts)
         case = casework.open_case(

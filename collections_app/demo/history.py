@@ -74,6 +74,7 @@ CANDIDATES = 4  # cases tried for one slot
 SPREAD = 12  # drawn from the first this many eligible cases: a crew's own cases come first
 REVISIT_AFTER = timedelta(days=10)  # a borrower not at home is tried again after this
 CANCEL_RATE = 0.1
+CANCEL_BY = 12  # visits held without a cancellation, after which the next booking is cancelled
 DENIED_EVERY = 15  # one visit in so many: the browser refused the position
 RETURN_RATE = 0.04
 HARMLESS_FLAGS = {"hardship"}  # no CN pre-visit rule looks at it (the check still decides)
@@ -159,6 +160,7 @@ class _Run:
     held: list[_Held] = field(default_factory=list)
     payments: list[tuple[Case, Decimal, date, str, str]] = field(default_factory=list)
     outcomes: list[str] = field(default_factory=list)  # the rest of the current deck
+    cancelled: int = 0
 
 
 def record_demo_history(
@@ -298,7 +300,9 @@ def _one_visit(run: _Run, index: int, start: datetime, members, supervisor) -> N
         return
     visit, booked_at = booked
     rng, lead = run.rng, members[0]
-    if rng.random() < CANCEL_RATE:
+    # At random, and once for sure, so that a small seed has a cancelled visit too.
+    if rng.random() < CANCEL_RATE or (not run.cancelled and len(run.held) >= CANCEL_BY):
+        run.cancelled += 1
         _cancel(visit, lead, booked_at, start, rng.choice(text.CANCEL_REASONS), rng)
         return
     event = SCRIPT.get(len(run.held))

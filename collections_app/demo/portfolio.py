@@ -2,9 +2,20 @@
 
 Each borrower first draws a delinquency bucket (the case's bucket); the loans are then
 built backwards from it: the oldest unpaid instalment falls due `dpd` days before
-`today`, everything before it was paid (mostly on time), and after it only partial
-payments arrive. The ledger refresh later derives the same DPD from these rows.
-Amounts are integer cents throughout so schedules add up exactly.
+`today`, everything before it was paid, and after it only partial payments arrive. The
+ledger refresh later derives the same DPD from these rows. Amounts are integer cents
+throughout so schedules add up exactly.
+
+How the instalments before the oldest unpaid one were paid depends on the borrower's
+latent propensity (drawn from a separate generator, so the rest of the data is the same
+for a seed whichever way it goes), so that the repayment-propensity score (scoring app)
+has something real to learn from the history:
+
+- a "roller" stays about `dpd` days behind for months but pays one instalment a month
+  (now and then skipping a month and paying two the next);
+- a "roll-forward" borrower paid on time until the arrears began, then stopped.
+
+Higher propensity makes a roller more likely; deeper arrears make it less likely.
 """
 
 import math
@@ -36,6 +47,8 @@ DPD_RANGE = {Bucket.M0: (0, 0), Bucket.M7: (181, 720)} | {
 BUCKET_THRESHOLDS = [(BUCKET_ORDER[n], 1 if n == 1 else 30 * (n - 1) + 1) for n in range(1, 8)]
 MAX_PAID_INSTALMENTS = 18  # vintages of up to ~1.5 years keep 100k borrowers quick
 MONTH_DAYS_MAX = 28  # due days 1–28 exist in every month
+ROLLER_MONTHS = (3, 18)  # instalments a roller has paid late, drawn from this range
+ROLLER_SKIP = 0.2  # chance a roller skips a month and pays two instalments the next
 
 
 @dataclass(frozen=True)
@@ -142,6 +155,8 @@ class LoanDraft:
     dpd: int = 0
     overdue_since: date | None = None  # due date of the oldest unpaid overdue instalment
     budget_c: int = 0  # what may still be paid without curing the oldest arrears
+    propensity: float = 0.0  # the borrower's latent will and means to pay (demo behaviour)
+    roller: bool = False  # pays one instalment a month while staying behind
 
     def due_c(self, index: int) -> int:
         principal, interest = self.amounts[index]
@@ -198,8 +213,14 @@ def make_loans(
     bucket: Bucket,
     runs_business: bool,
     today: date,
+    propensity: float = 0.0,
+    behaviour: random.Random | None = None,
 ) -> list[LoanDraft]:
-    """One to three loans; the first carries the borrower's bucket, the others no worse."""
+    """One to three loans; the first carries the borrower's bucket, the others no worse.
+
+    `propensity` (about standard normal) and the `behaviour` generator shape how the
+    arrears built up (see the module docstring); without `behaviour` every late loan
+    is a roll-forward."""
     count = rng.choices((1, 2, 3), weights=(62, 28, 10))[0]
     drafts = []
     worst = BUCKET_ORDER.index(bucket)
@@ -213,10 +234,39 @@ def make_loans(
         product = rng.choices(
             PRODUCTS, weights=[p.business_weight if runs_business else p.weight for p in PRODUCTS]
         )[0]
-        drafts.append(
-            _make_loan(rng, accounts, product, borrower_id, rng.randint(low, high), today)
-        )
+        draft = _make_loan(rng, accounts, product, borrower_id, rng.randint(low, high), today)
+        if behaviour is not None and draft.dpd:
+            _shape_arrears(behaviour, draft, propensity, today)
+        drafts.append(draft)
     return drafts
+
+
+def _shape_arrears(
+    behaviour: random.Random, draft: LoanDraft, propensity: float, today: date
+) -> None:
+    """Make a late loan a roller (pays one instalment a month, `dpd` days late) or leave it
+    a roll-forward (stopped paying when the arrears began)."""
+    draft.propensity = propensity
+    roll = 1 / (1 + math.exp(-(1.6 * propensity + 0.4 - draft.dpd / 240)))
+    unpaid = draft.due_dates.index(draft.overdue_since)
+    if unpaid == 0 or behaviour.random() >= roll:
+        return
+    draft.roller = True
+    months = min(unpaid, behaviour.randint(*ROLLER_MONTHS))
+    first = unpaid - months
+    # Instalment i is paid dpd + 1..28 days after it fell due: the oldest unpaid one (due
+    # `dpd` days ago) would be paid in the coming days, the one before it was paid last month.
+    days = [
+        min(draft.due_dates[i] + timedelta(days=draft.dpd + behaviour.randint(1, 28)), today)
+        for i in range(first, unpaid)
+    ]
+    for n in range(len(days) - 2, -1, -1):
+        if behaviour.random() < ROLLER_SKIP:
+            days[n] = days[n + 1]  # skipped a month, paid both together
+    # draft.payments[i] is instalment i's payment for every i before the oldest unpaid one.
+    for n, day in enumerate(days):
+        _on_time, amount, channel = draft.payments[first + n]
+        draft.payments[first + n] = (day, amount, channel)
 
 
 def _make_loan(

@@ -36,6 +36,7 @@ from compliance.models import (
     PiiAccess,
 )
 from compliance.models.complaints import ComplaintExtension
+from scoring.models import CaseScore, ScoreModel
 from visits.models import (
     BorrowerResponse,
     Evidence,
@@ -52,8 +53,11 @@ from .staff import demo_logins, demo_usernames
 # Visits and what hangs off them (checks, findings, flags, overrides, the outbox, borrowers'
 # answers, check-ins, reports and their reviews, evidence, complaints) are about the ledger's
 # borrowers and cases, so they go with it.
+# Scores (and the models trained on the demo's history) are derived from the ledger too.
 # Children before parents, so plain DELETEs never trip a foreign key.
 LEDGER_LEAF_FIRST = (
+    CaseScore,
+    ScoreModel,
     Flag,
     Override,
     Finding,

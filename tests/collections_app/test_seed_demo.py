@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.db.models import Count, Q
 from django.test import override_settings
 
 from collections_app.demo import DemoResetRefused, seed_demo, visit_notes
@@ -42,6 +43,7 @@ from compliance.models import (
 from compliance.rules.conduct import prohibited_terms
 from compliance.services.audit import audit_verify
 from compliance.services.evidence_packs import evidence_pack_build, evidence_pack_request
+from scoring.models import CaseScore, ScoreModel
 from tests import factories as f
 from visits.models import Evidence, Notice, ReportReview, Visit, VisitPresence, VisitReport
 from visits.selectors.dashboard import team_dashboard_for_user
@@ -170,6 +172,45 @@ def test_spread_of_buckets_and_a_consistent_ledger(db):
     assert {"kept", "broken", "pending"} <= set(
         PromiseToPay.objects.values_list("status", flat=True)
     )
+
+
+def test_late_borrowers_roll_or_roll_forward(db):
+    """Some borrowers in arrears keep paying an instalment a month while staying behind
+    (rollers), others stopped when the arrears began: the history the repayment-propensity
+    score learns from (docs/scoring.md)."""
+    seed_demo(history=False, borrowers=200, seed=2026, today=TODAY)
+    recent = Q(repayments__paid_on__gt=TODAY - timedelta(days=90))
+    rollers = (
+        Loan.objects.filter(dpd__gt=60)
+        .annotate(paid=Count("repayments", filter=recent))
+        .filter(paid__gte=2)
+    )
+    stopped = Loan.objects.filter(dpd__gt=100).exclude(recent)
+    assert rollers.count() >= 5 and stopped.count() >= 5
+
+
+def test_command_trains_and_scores_the_seed(db):
+    out = _Sink()
+    call_command(
+        "seed_demo", no_history=True, borrowers=300, seed=5, today="2026-11-27", stdout=out
+    )
+    assert "Trained score model v1" in out.text
+    assert not Case.objects.open().filter(repay_probability=None).exists()
+    assert CaseScore.objects.count() == Case.objects.open().count()
+    # The reset takes the demo's scores and models with it; --no-score trains nothing.
+    out = _Sink()
+    call_command(
+        "seed_demo",
+        no_history=True,
+        borrowers=300,
+        seed=5,
+        today="2026-11-27",
+        reset=True,
+        no_score=True,
+        stdout=out,
+    )
+    assert "Trained" not in out.text
+    assert not ScoreModel.objects.exists() and not CaseScore.objects.exists()
 
 
 def test_command_refuses_existing_data_and_bad_arguments(db):
