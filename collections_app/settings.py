@@ -5,10 +5,12 @@ eager in-process, console e-mail, media on local disk). DATABASE_URL and
 CELERY_BROKER_URL switch to PostgreSQL and Redis. See .env.example for every variable.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -46,10 +48,15 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "collections_app",
     "visits",
     "compliance",
     "scoring",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -60,10 +67,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.SessionIdleMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "collections_app.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "collections_app.urls"
@@ -94,13 +106,49 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("FIELDVISIT_PASSWORD_MIN_LENGTH", default=12)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes sees every password check first, so repeated failures lock the
+# username from that address (logins and the API's Basic auth alike).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Login protection (accounts/, docs/security.md): after FIELDVISIT_LOGIN_FAILURE_LIMIT wrong
+# passwords for one username from one address, that pair is locked for the cool-off time.
+# Lockouts are listed in Django admin (Axes: access attempts), where an admin can lift them.
+AXES_FAILURE_LIMIT = env.int("FIELDVISIT_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("FIELDVISIT_LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "collections_app.ratelimit.client_ip"
+# How many reverse proxies in front of the app append to X-Forwarded-For; 0 means the
+# client address is REMOTE_ADDR (a client could forge the header otherwise).
+FIELDVISIT_TRUSTED_PROXY_COUNT = env.int("FIELDVISIT_TRUSTED_PROXY_COUNT", default=0)
+
+# Two-factor authentication (TOTP, django-otp): users of these roles must confirm a code
+# after their password; everyone else may enrol from the account page (and then must too).
+FIELDVISIT_2FA_REQUIRED_ROLES = env.list(
+    "FIELDVISIT_2FA_REQUIRED_ROLES", default=["supervisor", "compliance", "admin"]
+)
+OTP_TOTP_ISSUER = env("FIELDVISIT_2FA_ISSUER", default="Fieldvisit")
+# Not from the environment: only the test settings turn the whole check off.
+FIELDVISIT_2FA_ENABLED = True
+
+# Sessions end after this many idle minutes (accounts.middleware.SessionIdleMiddleware
+# renews an active session at most once a minute) and when the browser closes.
+SESSION_COOKIE_AGE = env.int("FIELDVISIT_SESSION_IDLE_MINUTES", default=30) * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Browsers sending zh-CN get Simplified Chinese through LocaleMiddleware.
 LANGUAGE_CODE = env("DJANGO_LANGUAGE_CODE", default="en")
@@ -129,8 +177,9 @@ REST_FRAMEWORK = {
     # Token first: its header makes an unauthenticated request a 401 (not 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "collections_app.api_tokens.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        # Both refuse what 2FA does not allow: an unverified session, a password alone.
+        "accounts.api_auth.VerifiedSessionAuthentication",
+        "accounts.api_auth.PasswordBasicAuthentication",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PERMISSION_CLASSES": [
@@ -264,10 +313,60 @@ FIELDVISIT_RETENTION_YEARS = env.int("FIELDVISIT_RETENTION_YEARS", default=3)
 if FIELDVISIT_RETENTION_YEARS < 1:
     raise ImproperlyConfigured("FIELDVISIT_RETENTION_YEARS must be at least 1.")
 
+# Shared cache (rate limits; django-axes keeps its attempts in the database): Redis when
+# CACHE_URL or REDIS_URL is set, so every web process counts together; else per-process memory.
+_cache_url = env("CACHE_URL", default="") or env("REDIS_URL", default="")
+if _cache_url:
+    CACHES = {"default": env.cache_url_config(_cache_url)}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Rate limits (collections_app/ratelimit.py): requests per window, per client address or
+# per borrower link; 0 turns one off.
+FIELDVISIT_RATE_WINDOW_SECONDS = env.int("FIELDVISIT_RATE_WINDOW_SECONDS", default=60)
+FIELDVISIT_RATE_BORROWER_PER_IP = env.int("FIELDVISIT_RATE_BORROWER_PER_IP", default=60)
+FIELDVISIT_RATE_BORROWER_PER_LINK = env.int("FIELDVISIT_RATE_BORROWER_PER_LINK", default=20)
+FIELDVISIT_RATE_SMS_RECEIPT_PER_IP = env.int("FIELDVISIT_RATE_SMS_RECEIPT_PER_IP", default=600)
+
+# Headers and cookies. Debug (`make run`, plain HTTP) keeps cookies usable over http://.
+SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie: htmx sends the token from the page (base.html).
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Behind a TLS-terminating proxy: "HTTP_X_FORWARDED_PROTO,https" (the proxy must set it).
+_proxy_ssl_header = env.tuple("DJANGO_SECURE_PROXY_SSL_HEADER", default=())
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header if _proxy_ssl_header else None
+if SECURE_PROXY_SSL_HEADER is not None and len(SECURE_PROXY_SSL_HEADER) != 2:
+    raise ImproperlyConfigured("DJANGO_SECURE_PROXY_SSL_HEADER is HEADER,value.")
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+
+# Content Security Policy (django-csp): only this origin's files; no inline script or style
+# (page scripts live in static/js, data comes through json_script), no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # data: for Bootstrap's inline SVG icons (navbar toggler, select arrow).
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "media-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -74,6 +74,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("accounts.urls")),
     path("api/v1/", include("compliance.api_urls")),
     path("api/v1/", include("visits.api_urls")),
     path("api/v1/", include("collections_app.api.urls")),

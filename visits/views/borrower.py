@@ -7,7 +7,8 @@ and times in the borrower's time zone.
 
 A tampered, malformed or unknown link answers 404: from outside these cannot be told apart,
 and nothing about whether a notice exists leaks (400 would also suggest the request could be
-fixed). An expired but genuine link answers 410 Gone with the hotline.
+fixed). An expired but genuine link answers 410 Gone with the hotline. Too many requests
+from one address or for one link answer 429 (collections_app/ratelimit.py).
 """
 
 import uuid
@@ -21,14 +22,29 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from collections_app.ratelimit import Limit, client_ip, rate_limited
 from visits.forms.borrower import KIND_CHOICES, BorrowerAnswerForm
 from visits.links import LinkExpired, LinkInvalid, notice_from_token
 from visits.selectors import borrower_notice_page, borrower_response_for_notice
 from visits.services.responses import borrower_respond
 
 
+def _limits(request, token):
+    return [
+        Limit("borrower-ip", client_ip(request), settings.FIELDVISIT_RATE_BORROWER_PER_IP),
+        Limit("borrower-link", token, settings.FIELDVISIT_RATE_BORROWER_PER_LINK),
+    ]
+
+
+def _too_many(request, retry_after):
+    return _public(
+        request, "visits/borrower/too_many_requests.html", {"retry_after": retry_after}, 429
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@rate_limited(_limits, _too_many)
 def borrower_notice(request, token):
     try:
         notice = notice_from_token(token)

@@ -5,10 +5,12 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from collections_app.paging import page_without_count
+from collections_app.ratelimit import Limit, client_ip, rate_limited
 from collections_app.roles import Role, role_of
 from visits.filters import NoticeFilter
 from visits.models import NoticeChannel
@@ -57,8 +59,17 @@ def notice_letter(request, public_id):
     return render(request, "visits/notices/notice_letter.html", context)
 
 
+def _receipt_limits(request):
+    return [Limit("sms-receipt", client_ip(request), settings.FIELDVISIT_RATE_SMS_RECEIPT_PER_IP)]
+
+
+def _receipt_too_many(request, retry_after):
+    return JsonResponse({"error": _("Too many requests; retry later.")}, status=429)
+
+
 @csrf_exempt  # called by the SMS gateway, authenticated by the body's HMAC signature
 @require_POST
+@rate_limited(_receipt_limits, _receipt_too_many)
 def sms_receipt(request):
     if not receipt_signature_valid(body=request.body, header=request.headers.get("X-Signature")):
         return JsonResponse({"error": "Missing or invalid signature."}, status=403)
