@@ -45,6 +45,14 @@ def import_job_run(*, job_id: int, now=None) -> ImportJob:
             progress=progress,
             subject=job,
         )
+    except Exception:
+        # Nothing was committed; the page must not show the job running for ever.
+        ImportJob.objects.filter(id=job.id).update(
+            status=ImportJob.Status.FAILED,
+            summary=f"{job.kind}: stopped by an internal error; nothing imported",
+            finished_at=timezone.now(),
+        )
+        raise
     finally:
         side.close()
     job.status = ImportJob.Status.DONE if result.ok else ImportJob.Status.FAILED

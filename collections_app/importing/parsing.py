@@ -19,6 +19,8 @@ def text(max_length: int, *, required: bool = True, default: str = ""):
             raise ValueError("required")
         if len(value) > max_length:
             raise ValueError(f"longer than {max_length} characters")
+        if "\x00" in value:  # the csv module passes it; a database text column refuses it
+            raise ValueError("contains a NUL character")
         return value
 
     return parse
@@ -96,7 +98,9 @@ def small_int(value: str) -> int:
 
 
 def email(value: str) -> str:
-    if value and (len(value) > 254 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value)):
+    if value and (
+        len(value) > 254 or not re.fullmatch(r"[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+", value)
+    ):
         raise ValueError("not an e-mail address")
     return value
 

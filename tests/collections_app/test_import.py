@@ -391,3 +391,13 @@ def test_a_committed_import_is_audited_once(admin_user):
         "unchanged": 0,
     }
     assert (again.actor_label, again.data["unchanged"]) == ("system", 3)
+
+
+def test_a_nul_character_is_a_cell_error_not_a_crash(tmp_path):
+    text = f"{BORROWER_HEAD},email\nC1,李\x00四,5301,138,a\x00@b.cn\n"
+    result = run("borrowers", write(tmp_path, text))
+    assert errors_of(result) == {
+        (2, "name", "李\x00四", "contains a NUL character"),
+        (2, "email", "a\x00@b.cn", "not an e-mail address"),
+    }
+    assert not Borrower.objects.exists()
