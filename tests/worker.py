@@ -86,7 +86,7 @@ def celery_worker(
     }
     log_path = tmp_path / log_name
     eager, queue_before = app.conf.task_always_eager, app.conf.task_default_queue
-    with log_path.open("w") as log, _app_broker(broker_url):
+    with log_path.open("w") as log, app_broker(broker_url):
         process = subprocess.Popen(  # noqa: S603  (fixed argv, no shell)
             [
                 sys.executable,
@@ -132,7 +132,7 @@ def celery_worker(
 
 
 @contextmanager
-def _app_broker(url: str):
+def app_broker(url: str):
     """Point this process's Celery app at `url` for the block (nothing when empty)."""
     if not url:
         yield
