@@ -2,8 +2,6 @@
 
 import time
 
-from visits.models import Notice
-
 
 def wait_until_no_pending(notices, describe, *, tries: int = 1800) -> None:
     """Wait until none of `notices` (a queryset) is pending or failed; fail showing `describe()`."""
@@ -22,6 +20,3 @@ def statuses(notices) -> dict[str, int]:
     for status in notices.values_list("status", flat=True):
         counts[status] = counts.get(status, 0) + 1
     return counts
-
-
-__all__ = ["Notice", "statuses", "wait_until_no_pending"]
