@@ -132,6 +132,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_CLIENT_IP_CALLABLE = "collections_app.ratelimit.client_ip"
+AXES_VERBOSE = False  # no start-up banner on every manage.py command; failures are still logged
 # How many reverse proxies in front of the app append to X-Forwarded-For; 0 means the
 # client address is REMOTE_ADDR (a client could forge the header otherwise).
 FIELDVISIT_TRUSTED_PROXY_COUNT = env.int("FIELDVISIT_TRUSTED_PROXY_COUNT", default=0)
