@@ -7,13 +7,8 @@ MAX_UPLOAD = 200 * 1024 * 1024  # larger exports go through the command line
 MAX_XLSX = 20 * 1024 * 1024  # workbooks are unpacked in memory: small ones only
 
 
-# Addresses in the order they are imported (after borrowers). ImportJob.kind's choices
-# gain them with that model's next migration; the column itself already takes any kind.
-KIND_CHOICES = [*IMPORT_KINDS[:1], ("addresses", _("Addresses")), *IMPORT_KINDS[1:]]
-
-
 class ImportUploadForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=KIND_CHOICES)
+    kind = forms.ChoiceField(label=_("Kind"), choices=IMPORT_KINDS)
     encoding = forms.ChoiceField(
         label=_("Encoding"), choices=[("utf-8", "UTF-8"), ("gbk", "GBK")], initial="utf-8"
     )

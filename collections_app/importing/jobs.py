@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from collections_app.models import ImportJob
+from collections_app.queueing import enqueue_on_commit
 
 from .report import error_report_write
 from .service import core_import
@@ -24,7 +25,7 @@ def import_job_create(*, kind: str, encoding: str, upload, by) -> ImportJob:
     job = ImportJob.objects.create(kind=kind, encoding=encoding, file=upload, created_by=by)
     from collections_app.tasks import import_job_task
 
-    transaction.on_commit(lambda: import_job_task.delay(job.id))
+    enqueue_on_commit(import_job_task, job.id, what=f"import job {job.id}")
     return job
 
 

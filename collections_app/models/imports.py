@@ -8,6 +8,7 @@ from .base import TimeStampedModel, public_id_field, status_valid
 
 IMPORT_KINDS = (
     ("borrowers", _("Borrowers")),
+    ("addresses", _("Addresses")),
     ("loans", _("Loans")),
     ("installments", _("Installments")),
     ("repayments", _("Repayments")),

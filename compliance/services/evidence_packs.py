@@ -32,6 +32,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from collections_app.models import Case
+from collections_app.queueing import enqueue_on_commit
 from compliance.models import AuditEvent, EvidencePackJob
 from compliance.selectors.evidence_packs import PackRecords, pack_audit_events, pack_records
 from compliance.services import evidence_pack_contents as contents
@@ -66,7 +67,7 @@ def evidence_pack_request(
             data=_subject_data(job),
             at=now,
         )
-        transaction.on_commit(lambda: evidence_pack_build_task.delay(job.pk))
+        enqueue_on_commit(evidence_pack_build_task, job.pk, what=f"evidence pack job {job.pk}")
     return job
 
 

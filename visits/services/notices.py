@@ -1,13 +1,11 @@
 """The notice outbox: rows written inside the booking transaction, sent after commit."""
 
-import logging
 from datetime import datetime
 
 from django.db import transaction
 
+from collections_app.queueing import enqueue
 from visits.models import Notice, NoticeKind, NoticeStatus, Visit
-
-logger = logging.getLogger(__name__)
 
 
 def notice_channels(*, visit: Visit) -> list[str]:
@@ -56,31 +54,14 @@ def notice_went_out(*, visit: Visit) -> bool:
     )
 
 
-# Publishing runs in the booking's request after commit: with the broker down, give up after
-# a fraction of a second rather than Celery's default, and leave the row to the sweeper.
-PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
-
-
 def _sender(notice_id: int):
     def send() -> None:
         from visits.tasks import notice_send_task
 
-        try:
-            # ignore_result: nobody waits for it (the row says how it went); asking for the
-            # result would subscribe to the result backend, which retries for 20 s and then
-            # fails for good when Redis is down.
-            notice_send_task.apply_async(
-                (notice_id,), ignore_result=True, retry_policy=PUBLISH_RETRY
-            )
-        except Exception as exc:
-            # The booking has committed and the row is in the outbox: the sweeper sends it
-            # within a minute, so a broker outage must not turn the booking into an error.
-            # One line per notice: an outage would otherwise fill the log with tracebacks.
-            logger.warning(
-                "Could not queue notice %s (%s: %s); the sweeper will send it.",
-                notice_id,
-                type(exc).__name__,
-                exc,
-            )
+        # A broker outage must not turn the committed booking into an error: the sweeper
+        # sends the row within a minute.
+        enqueue(
+            notice_send_task, notice_id, what=f"notice {notice_id}", then="the sweeper will send it"
+        )
 
     return send
