@@ -12,7 +12,7 @@ HISTORY = 12  # scores shown in the dossier's history
 
 def score_panel(*, case: Case) -> dict | None:
     """The case's latest score with its factors in words and the recent history, or None
-    when the case was never scored. Two queries."""
+    when the case was never scored. One query."""
     history = list(
         CaseScore.objects.filter(case=case)
         .select_related("model")

@@ -12,7 +12,7 @@ for a seed whichever way it goes), so that the repayment-propensity score (scori
 has something real to learn from the history:
 
 - a "roller" stays about `dpd` days behind for months but pays one instalment a month
-  (now and then skipping a month and paying two the next);
+  (now and then skipping a month and paying two the next; some stopped lately);
 - a "roll-forward" borrower paid on time until the arrears began, then stopped.
 
 Higher propensity makes a roller more likely; deeper arrears make it less likely.
@@ -49,6 +49,7 @@ MAX_PAID_INSTALMENTS = 18  # vintages of up to ~1.5 years keep 100k borrowers qu
 MONTH_DAYS_MAX = 28  # due days 1–28 exist in every month
 ROLLER_MONTHS = (3, 18)  # instalments a roller has paid late, drawn from this range
 ROLLER_SKIP = 0.2  # chance a roller skips a month and pays two instalments the next
+ROLLER_STOPPED = 0.3  # chance a roller has stopped paying in the last 1–3 months
 
 
 @dataclass(frozen=True)
@@ -254,10 +255,16 @@ def _shape_arrears(
     draft.roller = True
     months = min(unpaid, behaviour.randint(*ROLLER_MONTHS))
     first = unpaid - months
-    # Instalment i is paid dpd + 1..28 days after it fell due: the oldest unpaid one (due
-    # `dpd` days ago) would be paid in the coming days, the one before it was paid last month.
+    # Some rollers stopped a month or more ago: arrears growing again since their last payment.
+    stopped = 0
+    if behaviour.random() < ROLLER_STOPPED:
+        stopped = min(behaviour.randint(1, 3), (draft.dpd - 1) // 30)
+    # Instalment i is paid lag + 1..28 days after it fell due. Without a stop the lag is `dpd`:
+    # the oldest unpaid instalment (due `dpd` days ago) would be paid in the coming days and
+    # the one before it was paid within the last month.
+    lag = draft.dpd - 30 * stopped
     days = [
-        min(draft.due_dates[i] + timedelta(days=draft.dpd + behaviour.randint(1, 28)), today)
+        min(draft.due_dates[i] + timedelta(days=lag + behaviour.randint(1, 28)), today)
         for i in range(first, unpaid)
     ]
     for n in range(len(days) - 2, -1, -1):

