@@ -11,6 +11,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from scoring.selectors import score_panel
 from visits.selectors import responses_for_case, visits_for_case
 
 from .credit_profile import CreditProfile, credit_profile_for_borrower
@@ -85,6 +86,7 @@ def _render_dossier(request, case, reason_form, status=200):
         "responses": responses_for_case(case=case),
         "profile": profile,
         "profile_chart": _credit_chart(profile),
+        "score": score_panel(case=case),
         # The worklist the user came from: "back" and "next case" keep its filter and sort.
         "worklist_query": wl,
         "wl": urlencode({"wl": wl}) if wl else "",

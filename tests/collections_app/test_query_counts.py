@@ -23,7 +23,7 @@ from tests import factories as f
 # Every page: +1 for the unread-notifications badge in the navigation.
 WORKLIST_BUDGET = 11
 # 20 for the dossier itself, 5 for its credit profile (collections_app.credit_profile).
-DOSSIER_BUDGET = 26
+DOSSIER_BUDGET = 27
 DISTRICTS = ("五华区", "盘龙区", "官渡区", "西山区")
 BUCKETS = ("M1", "M2", "M3", "M4")
 
