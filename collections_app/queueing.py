@@ -9,6 +9,7 @@ is down.
 """
 
 import logging
+from datetime import datetime, timedelta
 
 from django.db import transaction
 
@@ -30,3 +31,25 @@ def enqueue(task, *args, what: str, then: str = "it stays queued") -> bool:
 
 def enqueue_on_commit(task, *args, what: str) -> None:
     transaction.on_commit(lambda: enqueue(task, *args, what=what))
+
+
+# A job still queued this long after it was created lost its first queueing.
+STALE_AFTER = timedelta(minutes=5)
+
+
+def stale_jobs_requeue(*, now: datetime) -> int:
+    """Queue again every import and evidence-pack job left queued since before STALE_AFTER."""
+    from collections_app.models import ImportJob
+    from collections_app.tasks import import_job_task
+    from compliance.models import EvidencePackJob
+    from compliance.tasks import evidence_pack_build_task
+
+    queued = 0
+    for model, task, what in (
+        (ImportJob, import_job_task, "import job"),
+        (EvidencePackJob, evidence_pack_build_task, "evidence pack job"),
+    ):
+        stale = model.objects.filter(status="queued", created_at__lt=now - STALE_AFTER)
+        for job_id in stale.values_list("id", flat=True):
+            queued += enqueue(task, job_id, what=f"{what} {job_id}")
+    return queued

@@ -245,6 +245,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Import and evidence-pack jobs whose queueing was lost (broker down when created).
+    "stale-jobs-requeue": {
+        "task": "collections_app.tasks.jobs_requeue_task",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     # 09:00 local: e-mail handlers about complaints due within two days or overdue.
     "complaint-reminders-daily": {
         "task": "compliance.tasks.complaint_remind_task",

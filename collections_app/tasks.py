@@ -23,3 +23,13 @@ def import_job_task(job_id: int) -> str:
     from collections_app.importing.jobs import import_job_run
 
     return import_job_run(job_id=job_id).status
+
+
+@shared_task(name="collections_app.tasks.jobs_requeue_task")
+def jobs_requeue_task() -> int:
+    """Every few minutes: queue again the import and evidence-pack jobs whose first queueing
+    was lost (the broker was down when they were created). Running a job claims it, so a job
+    queued twice still runs once."""
+    from collections_app.queueing import stale_jobs_requeue
+
+    return stale_jobs_requeue(now=timezone.now())

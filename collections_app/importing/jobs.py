@@ -31,10 +31,13 @@ def import_job_create(*, kind: str, encoding: str, upload, by) -> ImportJob:
 
 def import_job_run(*, job_id: int, now=None) -> ImportJob:
     """Run the import; its own transaction decides all-or-nothing, the job row records it."""
+    # Claimed in one UPDATE: a redelivered or requeued task must not import twice.
+    claimed = ImportJob.objects.filter(id=job_id, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.RUNNING
+    )
     job = ImportJob.objects.get(id=job_id)
-    if job.status != ImportJob.Status.QUEUED:
-        return job  # a redelivered task must not import twice
-    ImportJob.objects.filter(id=job.id).update(status=ImportJob.Status.RUNNING)
+    if not claimed:
+        return job
     progress, side = _progress_writer(job.id)
     try:
         result = core_import(
