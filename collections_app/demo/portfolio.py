@@ -48,8 +48,8 @@ BUCKET_THRESHOLDS = [(BUCKET_ORDER[n], 1 if n == 1 else 30 * (n - 1) + 1) for n 
 MAX_PAID_INSTALMENTS = 18  # vintages of up to ~1.5 years keep 100k borrowers quick
 MONTH_DAYS_MAX = 28  # due days 1–28 exist in every month
 ROLLER_MONTHS = (3, 18)  # instalments a roller has paid late, drawn from this range
-ROLLER_SKIP = 0.2  # chance a roller skips a month and pays two instalments the next
-ROLLER_STOPPED = 0.3  # chance a roller has stopped paying in the last 1–3 months
+ROLLER_SKIP = 0.1  # chance a roller skips a month and pays two instalments the next
+ROLLER_STOPPED = 0.2  # chance a roller has stopped paying in the last 1–3 months
 
 
 @dataclass(frozen=True)
