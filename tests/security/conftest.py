@@ -10,6 +10,7 @@ searching the body for the other world's markers.
 """
 
 import hashlib
+import traceback
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -243,6 +244,14 @@ def worlds(
         "other_supervisor": other_supervisor,
     }
     return Worlds(home=home, other=other, draft_pack=draft, published_pack=source, users=users)
+
+
+def where_raised(error: BaseException) -> str:
+    """The exception and the deepest line of our own code it passed through."""
+    frames = traceback.extract_tb(error.__traceback__)
+    ours = [fr for fr in frames if "/.venv/" not in fr.filename and "/tests/" not in fr.filename]
+    frame = (ours or frames)[-1]
+    return f"{type(error).__name__}: {error} at {frame.filename}:{frame.lineno}"
 
 
 def client_for(user) -> Client:

@@ -20,7 +20,6 @@ Each request runs in a savepoint that is rolled back, so a POST that changes som
 not change the world for the next one.
 """
 
-import traceback
 import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -36,7 +35,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests import factories as f
 
-from .conftest import Worlds, client_for
+from .conftest import Worlds, client_for, where_raised
 
 pytestmark = pytest.mark.django_db
 
@@ -310,9 +309,7 @@ def send(client, method: str, url: str, *, api: bool) -> Answer:
     except _Undo:
         pass
     except Exception as error:  # noqa: BLE001  (any exception here is a server error)
-        frame = traceback.extract_tb(error.__traceback__)[-1]
-        where = f"{frame.filename}:{frame.lineno}"
-        answer = Answer(500, error=f"{type(error).__name__}: {error} at {where}")
+        answer = Answer(500, error=where_raised(error))
     CHECKS["requests"] += 1
     return answer
 

@@ -28,7 +28,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from .conftest import Worlds, client_for
+from .conftest import Worlds, client_for, where_raised
 from .test_authz_matrix import (
     ADMIN,
     COLLECTOR,
@@ -293,7 +293,7 @@ def exchange(client, method: str, url: str, *, data=None, api=False, then=()) ->
             else:
                 response = client.post(url, data=data or {})
             if response.status_code >= 500:
-                problems.append(f"{method} {url}: {response.status_code}")
+                problems.append(f"{method} {url} {data!r:.300}: {response.status_code}")
             pages = [response]
             target = (
                 urlsplit(response.get("Location", "")).path
@@ -320,11 +320,7 @@ def exchange(client, method: str, url: str, *, data=None, api=False, then=()) ->
     except _Undo:
         pass
     except Exception as error:  # noqa: BLE001  (a view's exception is a 500)
-        tb = error.__traceback__
-        while tb.tb_next is not None:
-            tb = tb.tb_next
-        where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}"
-        problems.append(f"{method} {url}: {type(error).__name__}: {error} at {where}")
+        problems.append(f"{method} {url} {data!r:.300}: {where_raised(error)}")
     return problems
 
 
