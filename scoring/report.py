@@ -42,6 +42,12 @@ def backtest_lines(model: ScoreModel) -> list[str]:
                 f"  {row['low']:.1f}–{row['high']:.1f}: "
                 f"{row['predicted']:.3f} → {row['observed']:.3f} ({row['count']})"
             )
+    left_out = model.params.get("left_out")
+    if left_out:
+        lines.append(
+            _("Left out (fitted against their expected direction): %(features)s.")
+            % {"features": ", ".join(left_out)}
+        )
     challenger = m.get("challenger")
     if challenger:
         lines.append(

@@ -35,6 +35,25 @@ LABEL = (
 )
 
 
+# The direction each of these features may push the score. A fitted coefficient against it
+# (collinear features such as DPD and bucket, or noise) would make an explanation read
+# backwards ("Kept 2 promises to pay" lowering the score), so that feature is left out and
+# the model refitted, one feature at a time. Left-out features keep a coefficient of 0.
+EXPECTED_SIGN = {
+    "dpd": -1,
+    "dpd_change_30d": -1,
+    "bucket": -1,
+    "paid_ratio_3m": 1,
+    "paid_ratio_6m": 1,
+    "days_since_payment": -1,
+    "paid_last_30d": 1,
+    "promises_kept": 1,
+    "promises_broken": -1,
+    "last_visit_positive": 1,
+    "last_visit_refused": -1,
+}
+
+
 class NotEnoughHistory(Exception):
     """Too few past-due borrowers (or only payers, or none) to train or to test."""
 
@@ -70,13 +89,13 @@ def score_model_train(
 
     fit_started = time.perf_counter()
     scaler = StandardScaler().fit(x_train)
-    regression = LogisticRegression(C=REGULARISATION_C, max_iter=2000)
-    regression.fit(scaler.transform(x_train), y_train)
+    coef, intercept, left_out = fit_with_signs(scaler.transform(x_train), y_train)
     fit_seconds = time.perf_counter() - fit_started
     params = {
         "features": list(FEATURES),
-        "coef": [float(c) for c in regression.coef_[0]],
-        "intercept": float(regression.intercept_[0]),
+        "coef": coef,
+        "intercept": intercept,
+        "left_out": left_out,
         "mean": [float(m) for m in scaler.mean_],
         "scale": [float(s) for s in scaler.scale_],
         "C": REGULARISATION_C,
@@ -110,6 +129,27 @@ def score_model_train(
             active=True,
         )
     return TrainResult(model, metrics)
+
+
+def fit_with_signs(standardised: np.ndarray, labels: np.ndarray) -> tuple[list, float, list]:
+    """Logistic regression whose coefficients all point the expected way (EXPECTED_SIGN):
+    (coefficients for every feature, intercept, features left out)."""
+    keep = list(range(len(FEATURES)))
+    left_out = []
+    while True:
+        regression = LogisticRegression(C=REGULARISATION_C, max_iter=2000)
+        regression.fit(standardised[:, keep], labels)
+        fitted = dict(zip(keep, regression.coef_[0], strict=True))
+        wrong = [
+            (abs(c), j) for j, c in fitted.items() if EXPECTED_SIGN.get(FEATURES[j], 0) * c < 0
+        ]
+        if not wrong:
+            break
+        _size, worst = max(wrong)
+        keep.remove(worst)
+        left_out.append(FEATURES[worst])
+    coef = [float(fitted.get(j, 0.0)) for j in range(len(FEATURES))]
+    return coef, float(regression.intercept_[0]), left_out
 
 
 def _check(matrix: np.ndarray, labels: np.ndarray, minimum: int, which: str) -> None:

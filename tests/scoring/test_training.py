@@ -18,7 +18,7 @@ from scoring.models import CaseScore, ScoreModel
 from scoring.selectors import score_panel
 from scoring.services import NoActiveModel, cases_score
 from scoring.tasks import score_cases_task
-from scoring.training import NotEnoughHistory, score_model_train
+from scoring.training import EXPECTED_SIGN, NotEnoughHistory, score_model_train
 from tests import factories as f
 
 TODAY = date(2026, 11, 27)
@@ -57,6 +57,10 @@ class TestOnTheDemo:
         params = model.params
         assert params["features"] == list(FEATURES)
         assert len(params["coef"]) == len(params["mean"]) == len(params["scale"]) == len(FEATURES)
+        # No coefficient points against its expected direction; left-out features weigh 0.
+        for name, coef in zip(FEATURES, params["coef"], strict=True):
+            assert EXPECTED_SIGN.get(name, 0) * coef >= 0, name
+            assert (coef == 0) == (name in params["left_out"]) or coef == 0, name
         # Retraining adds a version and moves the active flag.
         again = score_model_train(as_of=TODAY, snapshots=3, now=timezone.now(), challenger=False)
         assert again.model.version == 2
