@@ -4,16 +4,20 @@ Each (scope, key) gets a counter per window of FIELDVISIT_RATE_WINDOW_SECONDS; t
 request of a window creates it, every request increments it, and more than `limit` in one
 window is refused until the next window starts. The counters live in the default cache:
 with CACHE_URL/REDIS_URL set every web process counts together (Redis INCR is atomic);
-without it each process counts alone, which is good enough for `make run`.
+without it each process counts alone, which is good enough for `make run`. When the
+cache cannot be reached the limits are not applied (logged), rather than failing the page.
 """
 
 import hashlib
+import logging
 import time
 from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -55,16 +59,25 @@ def hit(limits: list[Limit], *, now: float | None = None) -> int | None:
         # Hashed: keys may be long (a signed link) or carry characters memcached refuses.
         digest = hashlib.sha256(limit.key.encode()).hexdigest()[:32]
         cache_key = f"fv:rl:{limit.scope}:{digest}:{index}"
-        # add() is a no-op when the counter exists; the timeout outlives the window a little.
-        cache.add(cache_key, 0, timeout=window + 5)
         try:
-            count = cache.incr(cache_key)
-        except ValueError:  # evicted between add and incr: count this request alone
-            cache.set(cache_key, 1, timeout=window + 5)
-            count = 1
+            count = _count(cache_key, timeout=window + 5)
+        except Exception:  # noqa: BLE001  (any cache failure)
+            # The cache (Redis) is down: serve the request rather than fail the page.
+            logger.warning("Rate limit not applied: the cache is unreachable.", exc_info=True)
+            return None
         if count > limit.limit:
             exceeded = True
     return retry_after if exceeded else None
+
+
+def _count(cache_key: str, *, timeout: int) -> int:
+    # add() is a no-op when the counter exists; the timeout outlives the window a little.
+    cache.add(cache_key, 0, timeout=timeout)
+    try:
+        return cache.incr(cache_key)
+    except ValueError:  # evicted between add and incr: count this request alone
+        cache.set(cache_key, 1, timeout=timeout)
+        return 1
 
 
 def rate_limited(limits, refuse):

@@ -3,7 +3,7 @@ window per client address (and per link), counted in the shared cache, answered 
 
 import pytest
 from django.core.cache import cache
-from django.test import Client, RequestFactory
+from django.test import Client, RequestFactory, override_settings
 
 from collections_app.ratelimit import Limit, client_ip, hit
 
@@ -78,6 +78,21 @@ class TestReceiptWebhook:
         assert "Retry-After" in response
         other = Client(REMOTE_ADDR="198.51.100.2")
         assert other.post(RECEIPTS, b"{}", content_type="application/json").status_code == 403
+
+
+def test_an_unreachable_cache_does_not_fail_the_page(settings, db, caplog):
+    settings.FIELDVISIT_RATE_BORROWER_PER_LINK = 1
+    unreachable = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    client = Client()
+    with override_settings(CACHES=unreachable):
+        assert client.get("/n/x/").status_code == 404
+        assert client.get("/n/x/").status_code == 404  # not limited, and not a 500
+    assert "Rate limit not applied" in caplog.text
 
 
 class TestLimiter:
