@@ -33,6 +33,8 @@ run: install messages
 	@echo ""
 	@echo "  Fieldvisit is at http://$(HOST):$(PORT)/"
 	@echo "  Log in as collector / supervisor / compliance / admin, password fieldvisit-demo"
+	@echo "  supervisor, compliance and admin also need a one-time code:"
+	@echo "  $(BIN)/python manage.py totp_code supervisor"
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
