@@ -263,11 +263,14 @@ def client_for(user) -> Client:
 
 
 def pytest_terminal_summary(terminalreporter):
-    """The matrix's size, for the issue's note (endpoints x personas checked)."""
+    """The size of the matrix and of the hostile input, for the issue's note."""
     from .test_authz_matrix import CHECKS
+    from .test_hostile_input import SENT
 
     if CHECKS["requests"]:
         terminalreporter.write_line(
             "authorization matrix: {routes} routes, {route_personas} route x persona checks, "
             "{requests} requests".format(**CHECKS)
         )
+    if SENT["requests"]:
+        terminalreporter.write_line(f"hostile input: {SENT['requests']} requests")

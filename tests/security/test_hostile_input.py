@@ -28,6 +28,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from visits.links import notice_link_path
+
 from .conftest import Worlds, client_for, where_raised
 from .test_authz_matrix import (
     ADMIN,
@@ -118,6 +120,8 @@ hostile_json = st.recursive(
     max_leaves=6,
 )
 
+SENT = {"requests": 0}  # hostile requests sent (the terminal summary prints it)
+
 # Who sends a route's input: the first of these the route is for.
 SENDERS = (COLLECTOR, SUPERVISOR, COMPLIANCE, ADMIN, NO_ROLE)
 
@@ -166,9 +170,10 @@ class FormReader(HTMLParser):
             kind = (a.get("type") or "text").lower()
             if kind in ("submit", "button", "image", "reset", "file"):
                 return
+            # A checked box or radio is sent; of radios none checked, a user picks the first.
+            if "checked" in a or (kind == "radio" and name not in fields):
+                fields[name] = a.get("value", "on")
             if kind in ("checkbox", "radio"):
-                if "checked" in a:
-                    fields[name] = a.get("value", "on")
                 return
             if name == "csrfmiddlewaretoken":
                 return
@@ -279,11 +284,13 @@ def _html(response) -> bool:
 
 
 def exchange(client, method: str, url: str, *, data=None, api=False, then=()) -> list[str]:
-    """Send one request, then GET the pages `then` and the redirect target; all rolled back.
+    """Send one request, then GET the pages `then` (a URL, or a (client, URL) pair to read
+    it as someone else) and the redirect target; all rolled back.
 
     Returns what is wrong: a 5xx (with the exception and where it was raised), or the input's
     script shown unescaped."""
     problems: list[str] = []
+    SENT["requests"] += 1
     try:
         with transaction.atomic():
             if method == "GET":
@@ -306,7 +313,8 @@ def exchange(client, method: str, url: str, *, data=None, api=False, then=()) ->
                 else ""
             )
             for page in [*then, *([target] if target and route_of(target) else [])]:
-                pages.append(client.get(page))
+                reader, page = page if isinstance(page, tuple) else (client, page)
+                pages.append(reader.get(page))
             for page in pages:
                 if page.status_code >= 500:
                     problems.append(f"GET after {method} {url}: {page.status_code}")
@@ -536,7 +544,7 @@ def _mutate(base, changes):
     for path, new in changes:
         try:
             value = _replaced(value, path, new)
-        except (KeyError, IndexError, TypeError):
+        except (KeyError, IndexError, TypeError, ValueError):
             continue  # an earlier change removed the place
     return value
 
@@ -573,3 +581,27 @@ def test_hostile_api_input_gets_no_server_error_and_no_script(name, worlds):
     except AssertionError as failure:
         problems.append(f"{failure}")
     assert not problems, f"{name}:\n" + "\n".join(problems)
+
+
+def test_hostile_answers_on_the_borrower_link(worlds):
+    """The one public form: what a borrower types is shown to staff on the visit and the
+    dossier, so it is read back there as well as on the link page."""
+    home = worlds.home
+    url = notice_link_path(notice=home["notice"])
+    borrower = client_for(None)
+    staff = client_for(worlds.users["supervisor"])
+    shown = [
+        (staff, reverse("visits:visit_detail", args=[home["booked_visit"].public_id])),
+        (staff, reverse("collections_app:case_detail", args=[home["case"].public_id])),
+    ]
+    page = borrower.get(url)
+    assert page.status_code == 200
+    forms = [f for f in forms_on(_body(page), url) if f["method"] == "POST" and f["action"] == url]
+    assert forms
+    problems = []
+    for form in forms:  # acknowledge in one tap, and the full answer
+        base = filled_in(form, worlds)
+        for data in scripted_variants(form, base):
+            problems += exchange(borrower, "POST", url, data=data, then=shown)
+        problems += fuzzed(borrower, "POST", url, hostile_fields(form, base), shown)
+    assert not problems, "\n".join(problems)
