@@ -22,6 +22,9 @@ from django.conf import settings
 from django.db import connection
 
 from collections_app.models import CallRecord, Case, Installment, Loan, PromiseToPay, Repayment
+from collections_app.sql import cents as _cents
+from collections_app.sql import days_between as _days
+from collections_app.sql import table as _t
 from visits.models import Visit, VisitReport
 from visits.models.reports import Outcome
 
@@ -172,20 +175,6 @@ def local_day_start(day: date) -> datetime:
 
 
 # SQL
-
-
-def _t(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _cents(expr: str) -> str:
-    return f"CAST(ROUND(({expr}) * 100) AS BIGINT)"
-
-
-def _days(later: str, earlier: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"(CAST({later} AS DATE) - CAST({earlier} AS DATE))"
-    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
 
 
 def _statement(as_of: date, population: str, borrower_ids: list[int] | None) -> tuple[str, dict]:

@@ -25,6 +25,9 @@ from collections_app.models import (
     PromiseToPay,
     Repayment,
 )
+from collections_app.sql import cents as _cents
+from collections_app.sql import days_between as _days_between
+from collections_app.sql import table as _t
 
 DERIVED = "fv_loan_derived"
 
@@ -35,20 +38,6 @@ class RefreshResult:
     bucket_changes: int
     cases_opened: int
     promises_settled: int
-
-
-def _t(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _cents(expr: str) -> str:
-    return f"CAST(ROUND(({expr}) * 100) AS BIGINT)"
-
-
-def _days_between(later: str, earlier: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"(CAST({later} AS DATE) - {earlier})"
-    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
 
 
 def _bucket_case(dpd: str) -> str:

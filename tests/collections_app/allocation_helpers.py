@@ -1,11 +1,7 @@
 """Shared set-up of the allocation tests: a team with an office, collectors covering
 districts, and unassigned cases placed in districts with known positions."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-
-from django.db import connections
 
 from tests import factories as f
 
@@ -38,18 +34,3 @@ def held_cases(user, team, count: int) -> None:
     for _n in range(count):
         borrower = f.make_borrower()
         f.make_case(borrower=borrower, team=team, assigned_collector=user)
-
-
-def at_once(threads: int, work) -> list:
-    """Run `work(n)` in `threads` threads released together; their results."""
-    barrier = threading.Barrier(threads)
-
-    def run(n: int):
-        try:
-            barrier.wait()
-            return work(n)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(threads) as pool:
-        return list(pool.map(run, range(threads)))

@@ -3,28 +3,15 @@ filled past capacity and no case is assigned twice."""
 
 from datetime import UTC, datetime
 
-import pytest
-from django.db import connection
-
 from collections_app.models import Case, CaseAssignment
 from collections_app.services.allocation import allocate_cases
+from tests.races import at_once, row_lock_marks
 
-from .allocation_helpers import at_once, collector, held_cases, unassigned_case
+from .allocation_helpers import collector, held_cases, unassigned_case
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="row locks are what is tested; SQLite serialises whole-database writes",
-    ),
-]
-
-
-@pytest.fixture(autouse=True)
-def _roles(restore_roles):
-    """Transactional tests empty the tables: put the role groups back afterwards."""
+pytestmark = row_lock_marks()
 
 
 def test_concurrent_allocations_never_overfill(team, supervisor):

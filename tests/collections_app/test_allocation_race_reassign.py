@@ -3,28 +3,15 @@ queues them, so the target never goes past capacity without the supervisor's say
 
 from datetime import UTC, datetime
 
-import pytest
-from django.db import connection
-
 from collections_app.models import Case
 from collections_app.services.allocation import allocate_cases, cases_reassign
+from tests.races import at_once, row_lock_marks
 
-from .allocation_helpers import at_once, collector, unassigned_case
+from .allocation_helpers import collector, unassigned_case
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="row locks are what is tested; SQLite serialises whole-database writes",
-    ),
-]
-
-
-@pytest.fixture(autouse=True)
-def _roles(restore_roles):
-    """Transactional tests empty the tables: put the role groups back afterwards."""
+pytestmark = row_lock_marks()
 
 
 def test_allocation_and_bulk_reassignment_at_once_stay_within_capacity(team, supervisor, agent):

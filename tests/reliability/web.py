@@ -14,12 +14,10 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +25,7 @@ from pathlib import Path
 from django.conf import settings
 from django.test import Client
 
+from tests.races import at_once  # noqa: F401  (the race tests import it from here)
 from tests.worker import _test_database_url
 
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -183,18 +182,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def at_once(count: int, send):
-    """Send `count` requests from as many threads, released together."""
-    barrier = threading.Barrier(count)
-
-    def one(n: int):
-        barrier.wait()
-        return send(n)
-
-    with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(one, range(count)))
 
 
 def server_errors(answers) -> int:

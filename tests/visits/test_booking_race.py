@@ -9,28 +9,17 @@ hold: without it every thread counts zero visits and all of them book.
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from compliance.models import ComplianceCheck
+from tests.races import row_lock_marks
 from tests.visits.conftest import NOW, moved
 from visits.models import Visit
 from visits.services.booking import visit_book
 
 THREADS = 6
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="row locks are what is tested; SQLite serialises whole-database writes",
-    ),
-]
-
-
-@pytest.fixture(autouse=True)
-def _roles(restore_roles):
-    """Transactional tests empty the tables: put the role groups back afterwards."""
+pytestmark = row_lock_marks()
 
 
 def test_concurrent_bookings_of_one_borrower_yield_exactly_one_visit(good_plan, home, agent):

@@ -5,29 +5,18 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
-import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connections
 
 from compliance.models import AuditEvent, Credential
 from compliance.services.audit import audit_verify
 from compliance.services.credentials import CSV_COLUMNS, credential_add, credential_import
+from tests.races import row_lock_marks
 from tests.visits.conftest import NOW
 
 THREADS = 4
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="row locks are what is tested; SQLite serialises whole-database writes",
-    ),
-]
-
-
-@pytest.fixture(autouse=True)
-def _roles(restore_roles):
-    """Transactional tests empty the tables: put the role groups back afterwards."""
+pytestmark = row_lock_marks()
 
 
 def at_once(work) -> list:

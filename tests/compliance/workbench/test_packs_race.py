@@ -6,30 +6,19 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connections
 
 from compliance.models import AuditEvent, RulePack
 from compliance.services.pack_versions import Published, pack_draft_create, pack_publish
 from compliance.services.packs import rulepack_in_force
 from tests import factories as f
+from tests.races import row_lock_marks
 from tests.visits.conftest import NOW, SH
 
 EFFECTIVE = datetime(2026, 12, 10, 0, 0, tzinfo=SH)
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="the race is on a row-level constraint; SQLite serialises whole-database writes",
-    ),
-]
-
-
-@pytest.fixture(autouse=True)
-def _roles(restore_roles):
-    """Transactional tests empty the tables: put the role groups back afterwards."""
+pytestmark = row_lock_marks("the race is on a row-level constraint")
 
 
 def test_two_drafts_for_the_same_moment_one_is_published():
