@@ -231,7 +231,8 @@ def test_clean_report_records_the_promise_runs_the_check_and_sends_a_summary(
     notice_send(notice_id=summary.pk, now=SUBMIT)
     summary.refresh_from_db()
     assert summary.status == "delivered"
-    assert "¥1,500.00" in summary.body and "E0" in summary.body  # amount, employee numbers
+    assert "¥1,500.00" in summary.body  # the amount, and who came by employee number:
+    assert all(member.staff_profile.employee_number in summary.body for member in crew)
     assert "12378" in summary.body  # the complaint channel
     assert "visit.reported" in actions(checked_out)
 
