@@ -21,8 +21,12 @@ PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "i
 def enqueue(task, *args, what: str, then: str = "it stays queued") -> bool:
     """Publish now; False (and one log line: `what`, the error, `then`) when the broker
     cannot take it. One line, not a traceback: an outage would fill the log otherwise."""
+    # Both options are about publishing: without a broker (tasks run in-process) they only
+    # make kombu look for one.
+    eager = task.app.conf.task_always_eager
+    options = {} if eager else {"ignore_result": True, "retry_policy": PUBLISH_RETRY}
     try:
-        task.apply_async(args, ignore_result=True, retry_policy=PUBLISH_RETRY)
+        task.apply_async(args, **options)
     except Exception as exc:
         logger.warning("Could not queue %s (%s: %s); %s.", what, type(exc).__name__, exc, then)
         return False
