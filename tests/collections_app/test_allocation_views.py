@@ -198,3 +198,11 @@ def test_nav_shows_the_supervisor_links(supervisor_client, agent_client, team):
     assert 'data-testid="nav-allocation"' in body and 'data-testid="nav-workload"' in body
     body = agent_client.get("/").content.decode()
     assert 'data-testid="nav-allocation"' not in body
+
+
+def test_nav_links_follow_who_may_open_the_pages(compliance_client, admin_client_, team):
+    """Compliance may read the workload report, not allocate; admin may do both."""
+    body = compliance_client.get("/").content.decode()
+    assert 'data-testid="nav-workload"' in body and 'data-testid="nav-allocation"' not in body
+    body = admin_client_.get("/").content.decode()
+    assert 'data-testid="nav-workload"' in body and 'data-testid="nav-allocation"' in body
