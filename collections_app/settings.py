@@ -143,6 +143,9 @@ FIELDVISIT_2FA_REQUIRED_ROLES = env.list(
     "FIELDVISIT_2FA_REQUIRED_ROLES", default=["supervisor", "compliance", "admin"]
 )
 OTP_TOTP_ISSUER = env("FIELDVISIT_2FA_ISSUER", default="Fieldvisit")
+# The admin never shows a user's TOTP secret or QR code (enrolment is the user's own page):
+# an administrator must not be able to copy a colleague's second factor.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Not from the environment: only the test settings turn the whole check off.
 FIELDVISIT_2FA_ENABLED = True
 
