@@ -196,4 +196,5 @@ class CallRecordAdmin(admin.ModelAdmin):
     search_fields = ["borrower__customer_number", "note"]
     raw_id_fields = ["borrower", "made_by"]
 
+
 from . import admin_api_tokens  # noqa: E402, F401  (API tokens, issue 7)
