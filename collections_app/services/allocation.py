@@ -38,13 +38,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from collections_app.models import Address, Case, CaseAssignment, StaffProfile, Team
+from collections_app.models import Address, Case, StaffProfile, Team
 from collections_app.selectors_allocation import open_loads, primary_address, team_collectors
 
+from .cases import cases_assign_many
 from .notifications import Message, notifications_send
 
 EARTH_RADIUS_KM = 6371.0
-BATCH = 1000  # ids per IN (...) and rows per insert: well inside SQLite's variable limit
 
 Point = tuple[float, float]
 
@@ -281,47 +281,6 @@ def _build_plan(team: Team, *, lock: bool) -> AllocationPlan:
         for r in rows
     ]
     return plan_allocation(team=team, cases=cases, slots=slots)
-
-
-def cases_assign_many(
-    *, assignments: list[tuple[int, object, str]], team: Team, by, now: datetime
-) -> int:
-    """`case_assign` for many cases at once: (case id, collector, reason) triples.
-
-    Same effect per case: the current assignment record ends now, the case gets the
-    collector and team, and a new record keeps who assigned it and why. Queries: a few per
-    thousand cases and one update per collector, never one per case.
-    """
-    by_collector: dict[int, list[int]] = defaultdict(list)
-    for case_id, collector, _reason in assignments:
-        by_collector[collector.pk].append(case_id)
-    ids = [case_id for case_id, _c, _r in assignments]
-    for chunk in _chunks(ids):
-        CaseAssignment.objects.filter(case_id__in=chunk, ended_at__isnull=True).update(ended_at=now)
-    for collector_id, case_ids in by_collector.items():
-        for chunk in _chunks(case_ids):
-            Case.objects.filter(id__in=chunk).update(
-                assigned_collector_id=collector_id, team=team, updated_at=now
-            )
-    CaseAssignment.objects.bulk_create(
-        (
-            CaseAssignment(
-                case_id=case_id,
-                collector=collector,
-                team=team,
-                assigned_by=by,
-                started_at=now,
-                reason=reason[:200],
-            )
-            for case_id, collector, reason in assignments
-        ),
-        batch_size=BATCH,
-    )
-    return len(assignments)
-
-
-def _chunks(items: list) -> list[list]:
-    return [items[i : i + BATCH] for i in range(0, len(items), BATCH)]
 
 
 def _actor(by) -> str:

@@ -7,12 +7,8 @@ import pytest
 from django.utils import translation
 
 from collections_app.models import Case, CaseAssignment, Notification
-from collections_app.services.allocation import (
-    allocate_cases,
-    cases_assign_many,
-    distance_km,
-)
-from collections_app.services.cases import case_assign
+from collections_app.services.allocation import allocate_cases, distance_km
+from collections_app.services.cases import case_assign, cases_assign_many
 from tests import factories as f
 
 from .allocation_helpers import collector, held_cases, unassigned_case
