@@ -101,68 +101,61 @@ class LedgerView(APIView):
         return field_error_handler
 
 
-class BorrowerList(LedgerView, generics.ListAPIView):
+class ScopedLedgerView(LedgerView):
+    """A ledger list or detail: the rows the user's scope allows (collections_app/api/scope.py)."""
+
+    in_scope = None  # scope.<rows>_for_user
+
+    def get_queryset(self) -> QuerySet:
+        return type(self).in_scope(user=self.request.user)
+
+
+class BorrowerList(ScopedLedgerView, generics.ListAPIView):
     serializer_class = serializers.BorrowerSerializer
     filterset_class = filters.BorrowerFilter
-
-    def get_queryset(self) -> QuerySet:
-        return scope.borrowers_for_user(user=self.request.user)
+    in_scope = scope.borrowers_for_user
 
 
-class BorrowerDetail(LedgerView, generics.RetrieveAPIView):
+class BorrowerDetail(ScopedLedgerView, generics.RetrieveAPIView):
     serializer_class = serializers.BorrowerSerializer
     lookup_field = "public_id"
-
-    def get_queryset(self) -> QuerySet:
-        return scope.borrowers_for_user(user=self.request.user)
+    in_scope = scope.borrowers_for_user
 
 
-class LoanList(LedgerView, generics.ListAPIView):
+class LoanList(ScopedLedgerView, generics.ListAPIView):
     serializer_class = serializers.LoanSerializer
     filterset_class = filters.LoanFilter
-
-    def get_queryset(self) -> QuerySet:
-        return scope.loans_for_user(user=self.request.user)
+    in_scope = scope.loans_for_user
 
 
-class LoanDetail(LedgerView, generics.RetrieveAPIView):
+class LoanDetail(ScopedLedgerView, generics.RetrieveAPIView):
     serializer_class = serializers.LoanSerializer
     lookup_field = "public_id"
-
-    def get_queryset(self) -> QuerySet:
-        return scope.loans_for_user(user=self.request.user)
+    in_scope = scope.loans_for_user
 
 
-class InstallmentList(LedgerView, generics.ListAPIView):
+class InstallmentList(ScopedLedgerView, generics.ListAPIView):
     serializer_class = serializers.InstallmentSerializer
     filterset_class = filters.InstallmentFilter
-
-    def get_queryset(self) -> QuerySet:
-        return scope.installments_for_user(user=self.request.user)
+    in_scope = scope.installments_for_user
 
 
-class RepaymentList(LedgerView, generics.ListAPIView):
+class RepaymentList(ScopedLedgerView, generics.ListAPIView):
     serializer_class = serializers.RepaymentSerializer
     filterset_class = filters.RepaymentFilter
-
-    def get_queryset(self) -> QuerySet:
-        return scope.repayments_for_user(user=self.request.user)
+    in_scope = scope.repayments_for_user
 
 
-class CaseList(LedgerView, generics.ListAPIView):
+class CaseList(ScopedLedgerView, generics.ListAPIView):
     serializer_class = serializers.CaseSerializer
     filterset_class = filters.CaseFilter
-
-    def get_queryset(self) -> QuerySet:
-        return scope.cases_for_user(user=self.request.user)
+    in_scope = scope.cases_for_user
 
 
-class CaseDetail(LedgerView, generics.RetrieveAPIView):
+class CaseDetail(ScopedLedgerView, generics.RetrieveAPIView):
     serializer_class = serializers.CaseSerializer
     lookup_field = "public_id"
-
-    def get_queryset(self) -> QuerySet:
-        return scope.cases_for_user(user=self.request.user)
+    in_scope = scope.cases_for_user
 
 
 class CaseAssign(LedgerView):
