@@ -85,6 +85,12 @@ def unassigned_cases(*, team: Team) -> QuerySet[Case]:
     )
 
 
+def teams_with_unassigned(*, teams: QuerySet[Team]) -> QuerySet[Team]:
+    """The teams, each with `unassigned`: its open cases nobody holds."""
+    unassigned = Q(cases__status="open", cases__assigned_collector__isnull=True)
+    return teams.annotate(unassigned=Count("cases", filter=unassigned))
+
+
 def team_open_cases(*, team: Team) -> QuerySet[Case]:
     """The team's open cases for the bulk reassignment list."""
     return (

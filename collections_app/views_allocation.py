@@ -5,25 +5,27 @@ supervisors' screens, DESIGN.md §1), then the team through `teams_for_user`, so
 team's page is 404.
 """
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from .csv_download import csv_download, csv_refused
 from .form_errors import add_service_errors
 from .forms_allocation import ReassignFilterForm, ReassignForm, WorkloadForm
 from .paging import page_without_count
 from .roles import Role, role_of
 from .selectors import teams_for_user
-from .selectors_allocation import collector_loads, team_open_cases, workload_for_teams
+from .selectors_allocation import (
+    collector_loads,
+    team_open_cases,
+    teams_with_unassigned,
+    workload_for_teams,
+)
 from .services.allocation import allocate_cases, cases_reassign
 
 ALLOCATION_ROLES = (Role.SUPERVISOR, Role.ADMIN)
@@ -47,10 +49,7 @@ def _team(request, public_id):
 def allocation_index(request):
     """The user's teams with their unassigned cases; straight to the team when there is one."""
     _gate(request, ALLOCATION_ROLES)
-    unassigned = Q(cases__status="open", cases__assigned_collector__isnull=True)
-    teams = list(
-        teams_for_user(user=request.user).annotate(unassigned=Count("cases", filter=unassigned))
-    )
+    teams = list(teams_with_unassigned(teams=teams_for_user(user=request.user)))
     if len(teams) == 1:
         return redirect("collections_app:allocation_team", public_id=teams[0].public_id)
     return render(request, "collections_app/allocation_index.html", {"teams": teams})
@@ -171,46 +170,42 @@ def workload(request):
 @require_GET
 @login_required
 def workload_csv(request):
-    """The same rows as CSV, UTF-8 with a BOM so that Excel reads the Chinese."""
+    """The same rows as CSV."""
     form, report = _workload(request)
     if report is None:
-        errors = [f"{e}" for errors in form.errors.values() for e in errors]
-        return HttpResponse(" ".join(errors), status=400, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = f"workload-{report.week_start:%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            _("Team"),
-            _("Employee number"),
-            _("Collector"),
-            _("District covered"),
-            _("Open cases"),
-            _("Capacity"),
-            _("Overdue total (CNY)"),
-            _("Expected recovery total (CNY)"),
-            _("Visits booked this week"),
-            _("Reports waiting for review"),
-            _("Reports returned to fix"),
-        ]
+        return csv_refused(form)
+    header = [
+        _("Team"),
+        _("Employee number"),
+        _("Collector"),
+        _("District covered"),
+        _("Open cases"),
+        _("Capacity"),
+        _("Overdue total (CNY)"),
+        _("Expected recovery total (CNY)"),
+        _("Visits booked this week"),
+        _("Reports waiting for review"),
+        _("Reports returned to fix"),
+    ]
+    return csv_download(
+        filename=f"workload-{report.week_start:%Y%m%d}.csv",
+        header=header,
+        rows=(_workload_row(row) for row in report.rows),
     )
-    for row in report.rows:
-        profile = row.collector.staff_profile
-        writer.writerow(
-            [
-                profile.team.name if profile.team else "",
-                profile.employee_number,
-                row.collector.get_full_name() or row.collector.username,
-                profile.district,
-                row.open_cases,
-                profile.capacity,
-                f"{row.overdue_total:.2f}",
-                f"{row.expected_recovery_total:.2f}",
-                row.visits_this_week,
-                row.reports_waiting,
-                row.reports_returned,
-            ]
-        )
-    return response
+
+
+def _workload_row(row) -> list:
+    profile = row.collector.staff_profile
+    return [
+        profile.team.name if profile.team else "",
+        profile.employee_number,
+        row.collector.get_full_name() or row.collector.username,
+        profile.district,
+        row.open_cases,
+        profile.capacity,
+        f"{row.overdue_total:.2f}",
+        f"{row.expected_recovery_total:.2f}",
+        row.visits_this_week,
+        row.reports_waiting,
+        row.reports_returned,
+    ]

@@ -4,16 +4,14 @@ A role gate, not an object: collectors and users without a role get 403. What ea
 means is in `visits.selectors.dashboard`.
 """
 
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from collections_app.csv_download import csv_download, csv_refused
 from collections_app.roles import Role, role_of
 from compliance.models import Override
 from visits.forms.dashboard import DashboardForm
@@ -55,20 +53,15 @@ def team_dashboard(request):
 @require_GET
 @login_required
 def team_dashboard_csv(request):
-    """The by-collector-and-week rows, UTF-8 with a BOM so that Excel reads the Chinese."""
+    """The by-collector-and-week rows."""
     form, dashboard = _dashboard(request)
     if dashboard is None:
-        errors = [f"{e}" for errors in form.errors.values() for e in errors]
-        return HttpResponse(" ".join(errors), status=400, content_type="text/plain; charset=utf-8")
-    name = f"team-dashboard-{dashboard.start:%Y%m%d}-{dashboard.end:%Y%m%d}.csv"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(csv_header())
-    for row in dashboard.collector_weeks:
-        writer.writerow(csv_row(row))
-    return response
+        return csv_refused(form)
+    return csv_download(
+        filename=f"team-dashboard-{dashboard.start:%Y%m%d}-{dashboard.end:%Y%m%d}.csv",
+        header=csv_header(),
+        rows=(csv_row(row) for row in dashboard.collector_weeks),
+    )
 
 
 def csv_header() -> list[str]:
